@@ -1,0 +1,114 @@
+/** /namespaces/{ns}/actions: CRUD and invocation. */
+import { ApiError, badRequest, conflict, MESSAGES, notFound } from '../errors.ts';
+import { actionKeyPrefix } from '../invoker.ts';
+import { actionSummary, actionView, createAction, updateAction, type ActionDoc } from '../openwhisk/action.ts';
+import { invokeHttpStatus } from '../openwhisk/activation.ts';
+import { checkName, relativePath } from '../openwhisk/names.ts';
+import type { HttpReply } from '../server/http.ts';
+import { jsonBody, payloadObject } from './body.ts';
+import type { AuthedRequest, Deps } from './context.ts';
+import { flag, listPaging } from './query.ts';
+import { json } from './reply.ts';
+
+interface Target {
+  pkg: string | undefined;
+  name: string;
+}
+
+export async function handleActions(request: AuthedRequest, rest: string[], deps: Deps): Promise<HttpReply> {
+  // [] lists the namespace; ['pkg', ''] (trailing slash) lists one package.
+  if (rest.length === 0) return list(request, deps, undefined);
+  if (rest.length === 2 && rest[1] === '') return list(request, deps, `${checkName(rest[0]!)}/`);
+  if (rest.length > 2) throw notFound();
+  const target: Target = rest.length === 2 ? { pkg: checkName(rest[0]!), name: checkName(rest[1]!) } : { pkg: undefined, name: checkName(rest[0]!) };
+  switch (request.method) {
+    case 'GET':
+      return json(200, actionView(load(request, deps, target), request.query.get('code') !== 'false'));
+    case 'PUT':
+      return put(request, deps, target);
+    case 'DELETE':
+      return remove(request, deps, target);
+    case 'POST':
+      return invoke(request, deps, target);
+    default:
+      throw new ApiError('methodNotAllowed');
+  }
+}
+
+function load(request: AuthedRequest, deps: Deps, target: Target): ActionDoc {
+  const doc = deps.entities.get<ActionDoc>(request.namespace, 'actions', relativePath(target));
+  if (!doc) throw notFound();
+  return doc;
+}
+
+function list(request: AuthedRequest, deps: Deps, prefix: string | undefined): HttpReply {
+  const paging = listPaging(request.query, 'actions');
+  if (flag(request.query, 'count')) {
+    return json(200, { actions: deps.entities.count(request.namespace, 'actions', prefix) });
+  }
+  const docs = deps.entities.list<ActionDoc>(request.namespace, 'actions', { prefix, ...paging });
+  return json(200, docs.map(actionSummary));
+}
+
+function put(request: AuthedRequest, deps: Deps, target: Target): HttpReply {
+  const body = jsonBody(request, undefined);
+  if (body === undefined) throw badRequest('The request content was malformed: expected a JSON object.');
+  if (target.pkg !== undefined && !deps.entities.get(request.namespace, 'packages', target.pkg)) throw notFound();
+  const path = relativePath(target);
+  const existing = deps.entities.get<ActionDoc>(request.namespace, 'actions', path);
+  const now = deps.clock.now();
+  let doc: ActionDoc;
+  if (existing) {
+    if (!flag(request.query, 'overwrite')) throw conflict();
+    doc = updateAction(existing, body, now);
+  } else {
+    doc = createAction({ namespace: request.namespace, ...target }, body, now);
+  }
+  deps.entities.put(request.namespace, 'actions', path, doc);
+  if (existing) deps.runner.invalidate(actionKeyPrefix(existing));
+  return json(200, actionView(doc));
+}
+
+function remove(request: AuthedRequest, deps: Deps, target: Target): HttpReply {
+  const doc = load(request, deps, target);
+  deps.entities.delete(request.namespace, 'actions', relativePath(target));
+  deps.runner.invalidate(actionKeyPrefix(doc));
+  return json(200, actionView(doc));
+}
+
+async function invoke(request: AuthedRequest, deps: Deps, target: Target): Promise<HttpReply> {
+  const params = payloadObject(request);
+  const action = load(request, deps, target);
+  const blocking = flag(request.query, 'blocking');
+  const waitMs = blockingWait(request, deps.config.maxBlockingWaitMs);
+  const invocation = deps.invoker.invoke({
+    action,
+    params,
+    namespace: request.identity.namespace,
+    subject: request.identity.namespace,
+    authKey: request.identity.authKey,
+    transactionId: request.transactionId,
+    received: request.received,
+  });
+  const idHeader = { 'x-openwhisk-activation-id': invocation.activationId };
+  const accepted = (): HttpReply => json(202, { activationId: invocation.activationId }, idHeader);
+  // The record is written when the run ends; if no one is waiting any more, a failure is logged.
+  invocation.done.catch((error: unknown) => console.error(`activation ${invocation.activationId} not recorded:`, error));
+  if (!blocking) return accepted();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, waitMs, undefined);
+  });
+  const activation = await Promise.race([invocation.done, timedOut]).finally(() => clearTimeout(timer));
+  if (!activation) return accepted();
+  const status = invokeHttpStatus(activation.response.statusCode);
+  return json(status, flag(request.query, 'result') ? activation.response.result : activation, idHeader);
+}
+
+function blockingWait(request: AuthedRequest, max: number): number {
+  const raw = request.query.get('timeout');
+  if (raw === null || raw === '') return max;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value <= 0 || value > max) throw badRequest(MESSAGES.invalidTimeout(max));
+  return value;
+}

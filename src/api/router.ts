@@ -1,0 +1,91 @@
+/** Maps HTTP requests to API handlers, and every failure to OpenWhisk's error body. */
+import { ApiError, badRequest, forbidden, notFound } from '../errors.ts';
+import { newTransactionId } from '../ids.ts';
+import { checkNamespace } from '../openwhisk/names.ts';
+import type { Handler, HttpReply, HttpRequest } from '../server/http.ts';
+import { handleActions } from './actions.ts';
+import { handleActivations } from './activations.ts';
+import type { ApiRequest, AuthedRequest, Deps } from './context.ts';
+import { apiInfo, rootInfo } from './info.ts';
+import { listNamespaces, namespaceLimits } from './namespaces.ts';
+import { CORS_HEADERS, errorReply, internalErrorReply } from './reply.ts';
+
+const TRANSACTION_ID = /^[\w-]{1,64}$/;
+
+export function createApiHandler(deps: Deps): Handler {
+  return (http) => {
+    const given = http.headers['x-request-id'];
+    const transactionId = given !== undefined && TRANSACTION_ID.test(given) ? given : newTransactionId();
+    const fail = (error: unknown): HttpReply => {
+      if (error instanceof ApiError) return errorReply(error, transactionId);
+      console.error(`[${transactionId}] ${http.method} ${http.path}:`, error);
+      return internalErrorReply(transactionId);
+    };
+    try {
+      const reply = route(http, transactionId, deps);
+      return reply instanceof Promise ? reply.catch(fail) : reply;
+    } catch (error) {
+      return fail(error);
+    }
+  };
+}
+
+function route(http: HttpRequest, transactionId: string, deps: Deps): HttpReply | Promise<HttpReply> {
+  if (http.path === '/' && isRead(http.method)) return rootInfo();
+  if (http.path !== '/api/v1' && !http.path.startsWith('/api/v1/')) throw notFound();
+  if (http.method === 'OPTIONS') return { status: 200, headers: CORS_HEADERS };
+  const segments = decodeSegments(http.path.slice('/api/v1'.length));
+  if (segments.length === 0) {
+    if (!isRead(http.method)) throw new ApiError('methodNotAllowed');
+    return apiInfo();
+  }
+  const request: ApiRequest = {
+    http,
+    method: http.method === 'HEAD' ? 'GET' : http.method,
+    segments,
+    query: new URLSearchParams(http.query),
+    transactionId,
+    received: deps.clock.now(),
+  };
+  if (segments[0] !== 'namespaces') throw notFound();
+  const identity = deps.auth.require(http.headers.authorization);
+  if (segments.length === 1) {
+    if (request.method !== 'GET') throw new ApiError('methodNotAllowed');
+    return listNamespaces({ ...request, identity, namespace: identity.namespace });
+  }
+  const named = segments[1]!;
+  const namespace = named === '_' ? identity.namespace : checkNamespace(named);
+  // Another namespace's entities are private (public packages come with packages).
+  if (namespace !== identity.namespace) throw forbidden();
+  const authed: AuthedRequest = { ...request, identity, namespace };
+  const [, , collection, ...rest] = segments;
+  switch (collection) {
+    case undefined:
+      if (request.method !== 'GET') throw new ApiError('methodNotAllowed');
+      return listNamespaces(authed);
+    case 'actions':
+      return handleActions(authed, rest, deps);
+    case 'activations':
+      return handleActivations(authed, rest, deps);
+    case 'limits':
+      if (rest.length > 0) throw notFound();
+      return namespaceLimits(authed);
+    default:
+      throw notFound();
+  }
+}
+
+function isRead(method: string): boolean {
+  return method === 'GET' || method === 'HEAD';
+}
+
+/** '/namespaces/_/actions/a%20b' → ['namespaces', '_', 'actions', 'a b']; a trailing '/' keeps an empty last segment. */
+function decodeSegments(path: string): string[] {
+  if (path === '' || path === '/') return [];
+  const parts = path.slice(1).split('/');
+  try {
+    return parts.map((p) => decodeURIComponent(p));
+  } catch {
+    throw badRequest('The request path is not valid: malformed percent-encoding.');
+  }
+}

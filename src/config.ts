@@ -1,0 +1,106 @@
+/** Server configuration: defaults, environment variables, command-line flags, validation. Pure. */
+import { isIP } from 'node:net';
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** What actions see as __OW_API_HOST; derived from host:port when not given. */
+  apiHost: string | undefined;
+  /** Accept OpenWhisk's published guest/whisk.system keys. Default: only on loopback listeners. */
+  allowWellKnownKeys: boolean;
+  /** Total memory (MB) that warm isolates may hold before the least recently used are evicted. */
+  isolateMemoryBudgetMb: number;
+  /** Isolates kept per action version; each runs one activation at a time. */
+  maxIsolatesPerAction: number;
+  /** Activation records older than this are deleted. */
+  activationRetentionDays: number;
+  /** How long a blocking invoke waits before answering 202 with the activation id. */
+  maxBlockingWaitMs: number;
+  /** Largest request body accepted (OpenWhisk's payload limit is 1 MB). */
+  maxBodyBytes: number;
+}
+
+export const DEFAULTS: Config = {
+  host: '127.0.0.1',
+  port: 3233,
+  dataDir: './.edgewhisk',
+  apiHost: undefined,
+  allowWellKnownKeys: true,
+  isolateMemoryBudgetMb: 1024,
+  maxIsolatesPerAction: 4,
+  activationRetentionDays: 7,
+  maxBlockingWaitMs: 60_000,
+  maxBodyBytes: 1024 * 1024 + 64 * 1024,
+};
+
+/** Each setting: its flag, its environment variable and how to parse it. */
+const SETTINGS = {
+  host: { flag: 'host', env: 'EDGEWHISK_HOST', parse: parseHost },
+  port: { flag: 'port', env: 'EDGEWHISK_PORT', parse: intIn(0, 65535) },
+  dataDir: { flag: 'data-dir', env: 'EDGEWHISK_DATA_DIR', parse: nonEmpty },
+  apiHost: { flag: 'api-host', env: 'EDGEWHISK_API_HOST', parse: nonEmpty },
+  allowWellKnownKeys: { flag: 'allow-guest-key', env: 'EDGEWHISK_ALLOW_GUEST_KEY', parse: parseBool },
+  isolateMemoryBudgetMb: { flag: 'memory-budget', env: 'EDGEWHISK_MEMORY_BUDGET_MB', parse: intIn(16, 1 << 20) },
+  maxIsolatesPerAction: { flag: 'isolates-per-action', env: 'EDGEWHISK_ISOLATES_PER_ACTION', parse: intIn(1, 1024) },
+  activationRetentionDays: { flag: 'retention-days', env: 'EDGEWHISK_RETENTION_DAYS', parse: intIn(0, 36500) },
+  maxBlockingWaitMs: { flag: 'blocking-wait', env: 'EDGEWHISK_BLOCKING_WAIT_MS', parse: intIn(1, 3_600_000) },
+  maxBodyBytes: { flag: 'max-body', env: 'EDGEWHISK_MAX_BODY_BYTES', parse: intIn(1024, 1 << 30) },
+} satisfies { [K in keyof Config]: { flag: string; env: string; parse: (v: string) => Config[K] } };
+
+export class ConfigError extends Error {}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/**
+ * Builds a Config from flags (already split into name → value) over environment variables over
+ * defaults. Unknown flags are an error, so a typo never silently starts a misconfigured server.
+ */
+export function loadConfig(flags: Record<string, string>, env: NodeJS.ProcessEnv = process.env): Config {
+  const config: Config = { ...DEFAULTS };
+  const known = new Set<string>();
+  let guestKeyChosen = false;
+  for (const [key, setting] of Object.entries(SETTINGS) as [keyof Config, (typeof SETTINGS)[keyof Config]][]) {
+    known.add(setting.flag);
+    const raw = flags[setting.flag] ?? env[setting.env];
+    if (raw === undefined) continue;
+    try {
+      (config as unknown as Record<string, unknown>)[key] = setting.parse(raw);
+    } catch (error) {
+      throw new ConfigError(`--${setting.flag} (${setting.env}): ${(error as Error).message}`);
+    }
+    if (key === 'allowWellKnownKeys') guestKeyChosen = true;
+  }
+  for (const flag of Object.keys(flags)) {
+    if (!known.has(flag)) throw new ConfigError(`unknown option --${flag}`);
+  }
+  // The published keys are secrets only in name: never accept them off loopback unless asked to.
+  if (!guestKeyChosen) config.allowWellKnownKeys = isLoopback(config.host);
+  return config;
+}
+
+function parseHost(value: string): string {
+  if (value === 'localhost' || isIP(value) !== 0) return value;
+  throw new Error(`'${value}' is not an IP address or localhost`);
+}
+
+function nonEmpty(value: string): string {
+  if (value.trim() === '') throw new Error('must not be empty');
+  return value;
+}
+
+function parseBool(value: string): boolean {
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  throw new Error(`'${value}' is not a boolean`);
+}
+
+function intIn(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`'${value}' is not an integer from ${min} to ${max}`);
+    return n;
+  };
+}

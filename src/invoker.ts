@@ -1,0 +1,123 @@
+/**
+ * Invocation: action → runner → activation record. Resolves what the action sees (parameters,
+ * __OW_* environment), runs it, builds OpenWhisk's activation record and persists it.
+ */
+import type { Clock } from './clock.ts';
+import { newActivationId } from './ids.ts';
+import type { ActionDoc } from './openwhisk/action.ts';
+import { activationResponse, type Activation } from './openwhisk/activation.ts';
+import { getValue, toObject, type KeyValue } from './openwhisk/keyvalues.ts';
+import { SYSTEM_LIMITS } from './openwhisk/limits.ts';
+import { entityNamespace, relativePath } from './openwhisk/names.ts';
+import type { ActivationStore } from './store/activations.ts';
+import type { Runner, RunnableAction } from './runners/runner.ts';
+
+export interface InvokeRequest {
+  action: ActionDoc;
+  /** Invoke-time parameters; they override the action's defaults. */
+  params: Record<string, unknown>;
+  /** The caller: its namespace owns the activation record. */
+  namespace: string;
+  subject: string;
+  authKey: string;
+  transactionId: string;
+  /** When the request arrived (for waitTime), epoch ms. */
+  received: number;
+  cause?: string;
+}
+
+export interface Invocation {
+  activationId: string;
+  /** Settles with the record once it is persisted. */
+  done: Promise<Activation>;
+}
+
+export interface InvokerDeps {
+  runner: Runner;
+  activations: ActivationStore;
+  clock: Clock;
+  apiHost: string;
+}
+
+/** The key that identifies one version of an action's code in warm pools. */
+export function actionKey(action: ActionDoc): string {
+  return `${actionKeyPrefix(action)}${action.version}#${action.updated}`;
+}
+
+/** Every version of one action: what `Runner.invalidate` takes after an update or delete. */
+export function actionKeyPrefix(action: { namespace: string; pkg: string | undefined; name: string }): string {
+  return `${action.namespace}/${relativePath(action)}@`;
+}
+
+export class Invoker {
+  private readonly deps: InvokerDeps;
+
+  constructor(deps: InvokerDeps) {
+    this.deps = deps;
+  }
+
+  invoke(request: InvokeRequest): Invocation {
+    const activationId = newActivationId();
+    return { activationId, done: this.execute(activationId, request) };
+  }
+
+  private async execute(activationId: string, request: InvokeRequest): Promise<Activation> {
+    const { action } = request;
+    const now = this.deps.clock.now();
+    const runnable: RunnableAction = {
+      key: actionKey(action),
+      kind: action.exec.kind,
+      code: action.exec.code,
+      binary: action.exec.binary,
+      main: action.exec.main ?? 'main',
+      limits: action.limits,
+    };
+    const result = await this.deps.runner.run({
+      action: runnable,
+      params: { ...toObject(action.parameters), ...request.params },
+      env: this.environment(activationId, request, now + action.limits.timeout),
+      maxResultBytes: SYSTEM_LIMITS.maxResultSize,
+    });
+    const annotations: KeyValue[] = [
+      { key: 'path', value: `${entityNamespace(action)}/${action.name}` },
+      { key: 'waitTime', value: Math.max(0, result.start - request.received) },
+      { key: 'kind', value: action.exec.kind },
+      { key: 'timeout', value: result.timedOut },
+      { key: 'limits', value: action.limits },
+    ];
+    if (result.initTime !== undefined) annotations.push({ key: 'initTime', value: result.initTime });
+    const record: Activation = {
+      activationId,
+      namespace: request.namespace,
+      name: action.name,
+      version: action.version,
+      subject: request.subject,
+      publish: false,
+      start: result.start,
+      end: result.end,
+      duration: result.end - result.start,
+      response: activationResponse(result.statusCode, result.result),
+      logs: result.logs,
+      annotations,
+    };
+    if (request.cause !== undefined) record.cause = request.cause;
+    await this.deps.activations.write(record, relativePath(action));
+    return record;
+  }
+
+  private environment(activationId: string, request: InvokeRequest, deadline: number): Record<string, string> {
+    const { action } = request;
+    const env: Record<string, string> = {
+      __OW_ACTION_NAME: `/${entityNamespace(action)}/${action.name}`,
+      __OW_ACTION_VERSION: action.version,
+      __OW_NAMESPACE: request.namespace,
+      __OW_ACTIVATION_ID: activationId,
+      __OW_TRANSACTION_ID: request.transactionId,
+      __OW_DEADLINE: String(deadline),
+      __OW_API_HOST: this.deps.apiHost,
+    };
+    // Upstream: the key is passed only when the action is annotated provide-api-key (default false).
+    if (getValue(action.annotations, 'provide-api-key') === true) env.__OW_API_KEY = request.authKey;
+    return env;
+  }
+}

@@ -1,0 +1,118 @@
+/** The action entity: how a PUT body becomes a stored document, and how it is shown. Pure. */
+import { badRequest } from '../errors.ts';
+import { parseExec, type Exec } from './exec.ts';
+import { parseKeyValues, withValue, type KeyValue } from './keyvalues.ts';
+import { DEFAULT_LIMITS, mergeLimits, type ActionLimits } from './limits.ts';
+import { entityNamespace } from './names.ts';
+import { bumpPatch, INITIAL_VERSION } from './version.ts';
+
+export interface ActionDoc {
+  namespace: string;
+  pkg: string | undefined;
+  name: string;
+  version: string;
+  publish: boolean;
+  exec: Exec;
+  parameters: KeyValue[];
+  limits: ActionLimits;
+  annotations: KeyValue[];
+  updated: number;
+}
+
+type Body = Record<string, unknown>;
+
+function asBody(input: unknown): Body {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw badRequest('The request content was malformed: expected a JSON object.');
+  return input as Body;
+}
+
+function parsePublish(value: unknown, fallback: boolean): boolean {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'boolean') throw badRequest('publish must be a boolean.');
+  return value;
+}
+
+/** Upstream adds `exec: <kind>` always, and `provide-api-key: false` on create unless given. */
+function systemAnnotations(annotations: KeyValue[], exec: Exec, creating: boolean): KeyValue[] {
+  let out = withValue(annotations, 'exec', exec.kind);
+  if (creating && !out.some((kv) => kv.key === 'provide-api-key')) out = withValue(out, 'provide-api-key', false);
+  return out;
+}
+
+export function createAction(
+  ref: { namespace: string; pkg: string | undefined; name: string },
+  input: unknown,
+  now: number,
+): ActionDoc {
+  const body = asBody(input);
+  if (body.exec === undefined) throw badRequest('exec undefined');
+  const exec = parseExec(body.exec);
+  return {
+    ...ref,
+    version: INITIAL_VERSION,
+    publish: parsePublish(body.publish, false),
+    exec,
+    parameters: parseKeyValues(body.parameters, 'parameters'),
+    limits: mergeLimits(body.limits, DEFAULT_LIMITS),
+    annotations: systemAnnotations(parseKeyValues(body.annotations, 'annotations'), exec, true),
+    updated: now,
+  };
+}
+
+/** Update merges: omitted fields keep their old values; `delAnnotations` removes keys. */
+export function updateAction(old: ActionDoc, input: unknown, now: number): ActionDoc {
+  const body = asBody(input);
+  const exec = body.exec === undefined || body.exec === null ? old.exec : parseExec(body.exec);
+  let annotations = body.annotations === undefined || body.annotations === null
+    ? old.annotations
+    : parseKeyValues(body.annotations, 'annotations');
+  if (body.delAnnotations !== undefined) {
+    if (!Array.isArray(body.delAnnotations) || body.delAnnotations.some((k) => typeof k !== 'string')) {
+      throw badRequest('delAnnotations must be an array of strings.');
+    }
+    const remove = new Set(body.delAnnotations as string[]);
+    annotations = annotations.filter((kv) => !remove.has(kv.key));
+  }
+  return {
+    ...old,
+    version: bumpPatch(old.version),
+    publish: parsePublish(body.publish, old.publish),
+    exec,
+    parameters: body.parameters === undefined || body.parameters === null ? old.parameters : parseKeyValues(body.parameters, 'parameters'),
+    limits: mergeLimits(body.limits, old.limits),
+    annotations: systemAnnotations(annotations, exec, false),
+    updated: now,
+  };
+}
+
+/** The action as `GET` returns it; `code: false` leaves the code out. */
+export function actionView(doc: ActionDoc, includeCode = true): Body {
+  const exec: Record<string, unknown> = { kind: doc.exec.kind, binary: doc.exec.binary };
+  if (includeCode) exec.code = doc.exec.code;
+  if (doc.exec.main !== undefined) exec.main = doc.exec.main;
+  return {
+    namespace: entityNamespace(doc),
+    name: doc.name,
+    version: doc.version,
+    publish: doc.publish,
+    exec,
+    annotations: doc.annotations,
+    parameters: doc.parameters,
+    limits: doc.limits,
+    updated: doc.updated,
+  };
+}
+
+/** The list item shape: no parameters, no code. */
+export function actionSummary(doc: ActionDoc): Body {
+  return {
+    namespace: entityNamespace(doc),
+    name: doc.name,
+    version: doc.version,
+    publish: doc.publish,
+    annotations: doc.annotations,
+    limits: doc.limits,
+    exec: { binary: doc.exec.binary },
+    updated: doc.updated,
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * The isolate runner: warm isolates per action version, least recently used evicted under a total
+ * memory budget. A call goes to an idle instance, else a new one (up to the per-action cap), else
+ * it queues on the least busy instance.
+ */
+import { MESSAGES } from '../../errors.ts';
+import type { StatusCode } from '../../openwhisk/activation.ts';
+import type { RunRequest, RunResult, Runner, RunnableAction } from '../runner.ts';
+import { IsolateInstance, type CallOutcome } from './instance.ts';
+
+export interface IsolatePoolOptions {
+  memoryBudgetMb: number;
+  maxInstancesPerAction: number;
+  now: () => number;
+}
+
+export interface IsolatePoolStats {
+  instances: number;
+  heapMb: number;
+  coldStarts: number;
+  evictions: number;
+}
+
+/** Heap is re-measured every this many calls; between measurements the last figure stands. */
+const MEASURE_EVERY = 256;
+/** A call handed back by a dying isolate is retried at most this often. */
+const MAX_RETRIES = 3;
+
+export class IsolatePool implements Runner {
+  private readonly options: IsolatePoolOptions;
+  /** Instances per action key. */
+  private readonly byAction = new Map<string, IsolateInstance[]>();
+  /** All live instances, least recently used first (a Set keeps insertion order). */
+  private readonly lru = new Set<IsolateInstance>();
+  private coldStarts = 0;
+  private evictions = 0;
+
+  constructor(options: IsolatePoolOptions) {
+    this.options = options;
+  }
+
+  async run(request: RunRequest): Promise<RunResult> {
+    const input = JSON.stringify({
+      p: request.params,
+      e: request.env,
+      logLimit: request.action.limits.logs * 1048576,
+      resultLimit: request.maxResultBytes,
+    });
+    const dispatched = this.options.now();
+    for (let attempt = 0; ; attempt++) {
+      const instance = this.pick(request.action);
+      const outcome = await instance.run(input);
+      this.afterCall(instance, outcome);
+      if (outcome.kind === 'retry' && attempt < MAX_RETRIES) continue;
+      return toRunResult(outcome, request.action, dispatched, this.options.now());
+    }
+  }
+
+  invalidate(prefix: string): void {
+    for (const [key, instances] of this.byAction) {
+      if (!key.startsWith(prefix)) continue;
+      for (const instance of instances) this.remove(instance);
+    }
+  }
+
+  stats(): IsolatePoolStats {
+    let heapMb = 0;
+    for (const instance of this.lru) heapMb += instance.heapMb;
+    return { instances: this.lru.size, heapMb, coldStarts: this.coldStarts, evictions: this.evictions };
+  }
+
+  async close(): Promise<void> {
+    for (const instance of [...this.lru]) this.remove(instance);
+  }
+
+  private pick(action: RunnableAction): IsolateInstance {
+    let instances = this.byAction.get(action.key);
+    if (!instances) {
+      instances = [];
+      this.byAction.set(action.key, instances);
+    }
+    let least: IsolateInstance | undefined;
+    for (const instance of [...instances]) {
+      if (!instance.alive) {
+        this.remove(instance);
+        continue;
+      }
+      if (instance.busy === 0) return this.touch(instance);
+      if (!least || instance.busy < least.busy) least = instance;
+    }
+    if (least && instances.length >= this.options.maxInstancesPerAction) return this.touch(least);
+    if (!this.byAction.has(action.key)) this.byAction.set(action.key, instances);
+    const created = new IsolateInstance(action, this.options.now);
+    this.coldStarts++;
+    instances.push(created);
+    this.lru.add(created);
+    this.enforceBudget(created);
+    return created;
+  }
+
+  private touch(instance: IsolateInstance): IsolateInstance {
+    this.lru.delete(instance);
+    this.lru.add(instance);
+    return instance;
+  }
+
+  private afterCall(instance: IsolateInstance, outcome: CallOutcome): void {
+    if (!instance.alive) {
+      this.remove(instance);
+      return;
+    }
+    if (outcome.kind === 'done' && (outcome.initTime !== undefined || ++instance.callsSinceMeasure >= MEASURE_EVERY)) {
+      instance.measureHeap();
+      if (outcome.initTime !== undefined) this.enforceBudget(instance);
+    }
+  }
+
+  /** Evicts idle instances, least recently used first, until the measured total fits the budget. */
+  private enforceBudget(keep: IsolateInstance): void {
+    let total = 0;
+    for (const instance of this.lru) total += instance.heapMb;
+    if (total <= this.options.memoryBudgetMb) return;
+    for (const instance of this.lru) {
+      if (total <= this.options.memoryBudgetMb) break;
+      if (instance === keep || instance.busy > 0) continue;
+      total -= instance.heapMb;
+      this.remove(instance);
+      this.evictions++;
+    }
+  }
+
+  private remove(instance: IsolateInstance): void {
+    instance.dispose('evicted');
+    this.lru.delete(instance);
+    const instances = this.byAction.get(instance.action.key);
+    if (!instances) return;
+    const index = instances.indexOf(instance);
+    if (index >= 0) instances.splice(index, 1);
+    if (instances.length === 0) this.byAction.delete(instance.action.key);
+  }
+}
+
+function developerError(message: string): { statusCode: StatusCode; result: unknown } {
+  return { statusCode: 2, result: { error: message } };
+}
+
+/** Maps an instance's raw outcome to the activation's status, result and logs. */
+function toRunResult(outcome: CallOutcome, action: RunnableAction, start: number, now: number): RunResult {
+  switch (outcome.kind) {
+    case 'done': {
+      let parsed: { c: StatusCode; r: unknown; l: string[] };
+      try {
+        parsed = JSON.parse(outcome.output) as typeof parsed;
+      } catch {
+        return { ...developerError(MESSAGES.notDictionary), logs: [], start, end: outcome.end, timedOut: false };
+      }
+      const valid = parsed && (parsed.c === 0 || parsed.c === 1 || parsed.c === 2) && Array.isArray(parsed.l);
+      const base = valid ? { statusCode: parsed.c, result: parsed.r } : developerError(MESSAGES.notDictionary);
+      return withInit({ ...base, logs: valid ? parsed.l : [], start, end: outcome.end, timedOut: false }, outcome.initTime);
+    }
+    case 'timeout':
+      return withInit({ ...developerError(MESSAGES.timedOut(action.limits.timeout)), logs: [], start, end: outcome.end, timedOut: true }, outcome.initTime);
+    case 'oom':
+      return withInit({ ...developerError(MESSAGES.memoryExhausted), logs: [], start, end: outcome.end, timedOut: false }, outcome.initTime);
+    case 'initFailed':
+      return { ...developerError(outcome.message), logs: outcome.logs, start, end: outcome.end, timedOut: outcome.timedOut };
+    case 'failed':
+      return { statusCode: 3, result: { error: `The action could not be run: ${outcome.message}` }, logs: [], start, end: outcome.end, timedOut: false };
+    case 'retry':
+      return { statusCode: 3, result: { error: 'The action could not be run: its isolate was repeatedly lost.' }, logs: [], start, end: now, timedOut: false };
+  }
+}
+
+function withInit(result: RunResult, initTime: number | undefined): RunResult {
+  if (initTime !== undefined) result.initTime = initTime;
+  return result;
+}

@@ -1,0 +1,156 @@
+/**
+ * The only module that touches uWebSockets.js. It reads a request completely (headers synchronously
+ * inside the handler, as uWS requires; the body through onData), hands a plain HttpRequest to the
+ * application handler, and writes the reply corked — or not at all if the client went away.
+ */
+import { STATUS_CODES } from 'node:http';
+import uWS from 'uWebSockets.js';
+
+export interface HttpRequest {
+  method: string;
+  /** Raw (still percent-encoded) path without the query string. */
+  path: string;
+  query: string;
+  /** Lower-cased header names; repeated headers joined with ', '. */
+  headers: Record<string, string>;
+  body: Buffer;
+  remoteAddress: string;
+}
+
+export interface HttpReply {
+  status: number;
+  headers?: Record<string, string | readonly string[]>;
+  body?: string | Buffer;
+}
+
+export type Handler = (request: HttpRequest) => HttpReply | Promise<HttpReply>;
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  maxBodyBytes: number;
+  handler: Handler;
+  /** Replies for failures outside the handler: an oversized body, an unexpected exception. */
+  errorReply: (status: 413 | 500, request: HttpRequest | undefined) => HttpReply;
+}
+
+export interface HttpServer {
+  readonly port: number;
+  /** Stops accepting connections; requests in flight still get their replies. */
+  stopListening(): void;
+  /** Closes every connection. */
+  close(): void;
+}
+
+const STATUS_LINES = new Map<number, string>();
+function statusLine(status: number): string {
+  let line = STATUS_LINES.get(status);
+  if (line === undefined) {
+    line = `${status} ${STATUS_CODES[status] ?? 'Unknown'}`;
+    STATUS_LINES.set(status, line);
+  }
+  return line;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+export function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  const app = uWS.App();
+
+  app.any('/*', (res, req) => {
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    const headers: Record<string, string> = {};
+    req.forEach((name, value) => {
+      const prior = headers[name];
+      headers[name] = prior === undefined ? value : `${prior}, ${value}`;
+    });
+    const request: HttpRequest = {
+      method: req.getCaseSensitiveMethod().toUpperCase(),
+      path: req.getUrl(),
+      query: req.getQuery() ?? '',
+      headers,
+      body: EMPTY,
+      remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString(),
+    };
+
+    const send = (reply: HttpReply): void => {
+      if (aborted) return;
+      aborted = true;
+      res.cork(() => {
+        res.writeStatus(statusLine(reply.status));
+        if (reply.headers) {
+          for (const [name, value] of Object.entries(reply.headers)) {
+            if (typeof value === 'string') res.writeHeader(name, value);
+            else for (const v of value) res.writeHeader(name, v);
+          }
+        }
+        // HEAD replies carry the headers of a GET but no body.
+        if (request.method === 'HEAD') res.endWithoutBody();
+        else res.end(reply.body ?? EMPTY);
+      });
+    };
+    const dispatch = (): void => {
+      let result: HttpReply | Promise<HttpReply>;
+      try {
+        result = options.handler(request);
+      } catch {
+        send(options.errorReply(500, request));
+        return;
+      }
+      if (result instanceof Promise) result.then(send, () => send(options.errorReply(500, request)));
+      else send(result);
+    };
+
+    const length = headers['content-length'];
+    const chunked = headers['transfer-encoding'] !== undefined;
+    if (!chunked && (length === undefined || length === '0')) {
+      dispatch();
+      return;
+    }
+    if (length !== undefined && Number(length) > options.maxBodyBytes) {
+      send(options.errorReply(413, request));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let received = 0;
+    res.onData((chunk, isLast) => {
+      if (aborted) return;
+      received += chunk.byteLength;
+      if (received > options.maxBodyBytes) {
+        send(options.errorReply(413, request));
+        return;
+      }
+      // uWS reuses the chunk's memory after this callback returns: copy it.
+      chunks.push(Buffer.from(chunk.slice(0)));
+      if (isLast) {
+        request.body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received);
+        dispatch();
+      }
+    });
+  });
+
+  return new Promise((resolve, reject) => {
+    app.listen(options.host, options.port, (listenSocket) => {
+      if (!listenSocket) {
+        reject(new Error(`cannot listen on ${options.host}:${options.port}`));
+        return;
+      }
+      let listening = true;
+      const stopListening = (): void => {
+        if (listening) uWS.us_listen_socket_close(listenSocket);
+        listening = false;
+      };
+      resolve({
+        port: uWS.us_socket_local_port(listenSocket),
+        stopListening,
+        close() {
+          stopListening();
+          app.close();
+        },
+      });
+    });
+  });
+}
