@@ -13,6 +13,8 @@ export interface Config {
   isolateMemoryBudgetMb: number;
   /** Isolates kept per action version; each runs one activation at a time. */
   maxIsolatesPerAction: number;
+  /** How long a warm call may run on the event loop before its action moves to isolate threads. */
+  fastSliceMs: number;
   /** Activation records older than this are deleted. */
   activationRetentionDays: number;
   /** How long a blocking invoke waits before answering 202 with the activation id. */
@@ -29,6 +31,7 @@ export const DEFAULTS: Config = {
   allowWellKnownKeys: true,
   isolateMemoryBudgetMb: 1024,
   maxIsolatesPerAction: 4,
+  fastSliceMs: 10,
   activationRetentionDays: 7,
   maxBlockingWaitMs: 60_000,
   maxBodyBytes: 1024 * 1024 + 64 * 1024,
@@ -43,6 +46,7 @@ const SETTINGS = {
   allowWellKnownKeys: { flag: 'allow-guest-key', env: 'EDGEWHISK_ALLOW_GUEST_KEY', parse: parseBool },
   isolateMemoryBudgetMb: { flag: 'memory-budget', env: 'EDGEWHISK_MEMORY_BUDGET_MB', parse: intIn(16, 1 << 20) },
   maxIsolatesPerAction: { flag: 'isolates-per-action', env: 'EDGEWHISK_ISOLATES_PER_ACTION', parse: intIn(1, 1024) },
+  fastSliceMs: { flag: 'fast-slice', env: 'EDGEWHISK_FAST_SLICE_MS', parse: intIn(1, 1000) },
   activationRetentionDays: { flag: 'retention-days', env: 'EDGEWHISK_RETENTION_DAYS', parse: intIn(0, 36500) },
   maxBlockingWaitMs: { flag: 'blocking-wait', env: 'EDGEWHISK_BLOCKING_WAIT_MS', parse: intIn(1, 3_600_000) },
   maxBodyBytes: { flag: 'max-body', env: 'EDGEWHISK_MAX_BODY_BYTES', parse: intIn(1024, 1 << 30) },

@@ -32,6 +32,7 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
   const runner = new IsolatePool({
     memoryBudgetMb: config.isolateMemoryBudgetMb,
     maxInstancesPerAction: config.maxIsolatesPerAction,
+    fastSliceMs: config.fastSliceMs,
     now: () => clock.now(),
   });
 

@@ -15,7 +15,15 @@ export interface ListOptions {
   limit: number;
 }
 
+/** Documents kept in memory: the invoke path reads its action on every call. */
+const CACHE_ENTRIES = 10_000;
+
+/**
+ * This process is the only writer of entities, so a read-through cache invalidated on every put
+ * and delete stays exact. Cached documents are shared: callers must treat them as immutable.
+ */
 export class EntityStore {
+  private readonly cache = new Map<string, unknown>();
   private readonly getStmt;
   private readonly putStmt;
   private readonly deleteStmt;
@@ -42,15 +50,24 @@ export class EntityStore {
   }
 
   get<T>(namespace: string, collection: Collection, path: string): T | undefined {
+    const key = `${namespace}\0${collection}\0${path}`;
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached as T;
     const row = this.getStmt.get(namespace, collection, path);
-    return row ? (JSON.parse(row.doc) as T) : undefined;
+    if (!row) return undefined;
+    const doc = JSON.parse(row.doc) as T;
+    if (this.cache.size >= CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(key, doc);
+    return doc;
   }
 
   put(namespace: string, collection: Collection, path: string, doc: { updated: number }): void {
+    this.cache.delete(`${namespace}\0${collection}\0${path}`);
     this.putStmt.run(namespace, collection, path, JSON.stringify(doc), doc.updated);
   }
 
   delete(namespace: string, collection: Collection, path: string): boolean {
+    this.cache.delete(`${namespace}\0${collection}\0${path}`);
     return this.deleteStmt.run(namespace, collection, path).changes > 0;
   }
 

@@ -25,6 +25,8 @@ export class NamespaceStore {
   private readonly insertStmt;
   private readonly listStmt;
   private readonly byNameStmt;
+  /** Credentials are checked on every request; records never change once created. */
+  private readonly byUuidCache = new Map<string, NamespaceRecord>();
 
   constructor(db: Db) {
     this.db = db;
@@ -50,9 +52,14 @@ export class NamespaceStore {
   }
 
   byUuid(uuid: string): NamespaceRecord | undefined {
+    const cached = this.byUuidCache.get(uuid);
+    if (cached) return cached;
     const row = this.byUuidStmt.get(uuid);
     if (!row) return undefined;
-    return { name: row.name, uuid: row.uuid, keyHash: Buffer.from(row.key_hash, 'hex'), wellKnown: row.well_known === 1 };
+    const record = { name: row.name, uuid: row.uuid, keyHash: Buffer.from(row.key_hash, 'hex'), wellKnown: row.well_known === 1 };
+    // Unknown uuids are not cached, so garbage credentials cannot grow this map.
+    this.byUuidCache.set(uuid, record);
+    return record;
   }
 
   exists(name: string): boolean {

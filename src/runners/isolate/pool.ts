@@ -1,16 +1,20 @@
 /**
  * The isolate runner: warm isolates per action version, least recently used evicted under a total
  * memory budget. A call goes to an idle instance, else a new one (up to the per-action cap), else
- * it queues on the least busy instance.
+ * it queues on the least busy instance. ExecutionPaths decides whether it runs on the event loop
+ * or on isolated-vm's threads.
  */
 import { MESSAGES } from '../../errors.ts';
 import type { StatusCode } from '../../openwhisk/activation.ts';
 import type { RunRequest, RunResult, Runner, RunnableAction } from '../runner.ts';
 import { IsolateInstance, type CallOutcome } from './instance.ts';
+import { ExecutionPaths } from './paths.ts';
 
 export interface IsolatePoolOptions {
   memoryBudgetMb: number;
   maxInstancesPerAction: number;
+  /** The longest a fast-path call may hold the event loop before it is moved to the slow path. */
+  fastSliceMs: number;
   now: () => number;
 }
 
@@ -32,6 +36,7 @@ export class IsolatePool implements Runner {
   private readonly byAction = new Map<string, IsolateInstance[]>();
   /** All live instances, least recently used first (a Set keeps insertion order). */
   private readonly lru = new Set<IsolateInstance>();
+  private readonly paths = new ExecutionPaths();
   private coldStarts = 0;
   private evictions = 0;
 
@@ -47,11 +52,18 @@ export class IsolatePool implements Runner {
       resultLimit: request.maxResultBytes,
     });
     const dispatched = this.options.now();
+    const { key } = request.action;
     for (let attempt = 0; ; attempt++) {
       const instance = this.pick(request.action);
-      const outcome = await instance.run(input);
+      const fast = this.paths.isFast(key);
+      const outcome = await instance.run(input, fast);
       this.afterCall(instance, outcome);
-      if (outcome.kind === 'retry' && attempt < MAX_RETRIES) continue;
+      if (outcome.kind === 'retry') {
+        if (outcome.overran) this.paths.demote(key);
+        if (attempt < MAX_RETRIES) continue;
+      } else if (outcome.kind === 'done' && outcome.runMs !== undefined) {
+        this.paths.record(key, fast, outcome.runMs);
+      }
       return toRunResult(outcome, request.action, dispatched, this.options.now());
     }
   }
@@ -61,6 +73,7 @@ export class IsolatePool implements Runner {
       if (!key.startsWith(prefix)) continue;
       for (const instance of instances) this.remove(instance);
     }
+    this.paths.forget(prefix);
   }
 
   stats(): IsolatePoolStats {
@@ -90,7 +103,7 @@ export class IsolatePool implements Runner {
     }
     if (least && instances.length >= this.options.maxInstancesPerAction) return this.touch(least);
     if (!this.byAction.has(action.key)) this.byAction.set(action.key, instances);
-    const created = new IsolateInstance(action, this.options.now);
+    const created = new IsolateInstance(action, this.options.now, this.options.fastSliceMs);
     this.coldStarts++;
     instances.push(created);
     this.lru.add(created);

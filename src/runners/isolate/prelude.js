@@ -60,12 +60,25 @@
     return args.map((a) => inspect(a, 0, [])).join(' ');
   }
 
+  // The limit is in bytes, as upstream counts it: UTF-8 length without a TextEncoder.
+  function utf8Length(text) {
+    let bytes = text.length;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 0x80) continue;
+      if (c < 0x800) bytes += 1;
+      else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) { bytes += 2; i++; }
+      else bytes += 2;
+    }
+    return bytes;
+  }
+
   function record(stream, args) {
     if (logsTruncated) return;
     let text;
     try { text = format(args); } catch (e) { text = '[unprintable value]'; }
     const line = `${isoDate()} ${stream}: ${text}`;
-    logBytes += line.length;
+    logBytes += utf8Length(line);
     if (logBytes > logLimit) {
       logsTruncated = true;
       logs.push(`${isoDate()} stderr: Logs were truncated because the total bytes size exceeds the limit of ${logLimit} bytes.`);
@@ -149,25 +162,8 @@
     return `{"c":${c},"r":${result},"l":${stringify(logs)}}`;
   }
 
-  async function runOne(input) {
-    const { p: params, e: env, logLimit: limit, resultLimit } = parse(input);
-    logs = [];
-    logBytes = 0;
-    logLimit = limit;
-    logsTruncated = false;
-    process.env = env;
-    let value;
-    try {
-      value = main(params);
-    } catch (e) {
-      record('stderr', [e]);
-      return finish(2, { error: `An error has occurred: ${e}` }, resultLimit);
-    }
-    try {
-      value = await value;
-    } catch (e) {
-      return finish(1, { error: e === undefined || e === null || e === '' ? {} : serializeError(e) }, resultLimit);
-    }
+  // The outcome of a settled activation value, serialized.
+  function outcome(value, resultLimit) {
     if (value === undefined) value = {};
     if (typeof value !== 'object' || value === null) {
       record('stderr', [`Result must be of type object but has type "${value === null ? 'null' : typeof value}":`, value]);
@@ -177,13 +173,55 @@
     return finish(isError ? 1 : 0, value, resultLimit);
   }
 
-  // One activation at a time: a call arriving while another awaits waits its turn here.
-  let tail = Promise.resolve();
-  function run(input) {
-    const next = tail.then(() => runOne(input));
-    tail = next.then(() => undefined, () => undefined);
-    return next;
+  function rejection(e, resultLimit) {
+    return finish(1, { error: e === undefined || e === null || e === '' ? {} : serializeError(e) }, resultLimit);
   }
 
-  global.__edgewhisk = Object.freeze({ init, run });
+  // The host runs one activation at a time. `completed` holds the outcome of one that settled
+  // after start() returned; `notify` (a host callback, fire-and-forget) says it is ready.
+  let completed = '';
+  let notify;
+
+  // Starts an activation: returns its serialized outcome when main finished synchronously,
+  // else '' — the outcome then comes from take(), after notify().
+  function start(input) {
+    const { p: params, e: env, logLimit: limit, resultLimit } = parse(input);
+    logs = [];
+    logBytes = 0;
+    logLimit = limit;
+    logsTruncated = false;
+    completed = '';
+    process.env = env;
+    let value;
+    let then;
+    try {
+      value = main(params);
+      then = value !== null && (typeof value === 'object' || typeof value === 'function') ? value.then : undefined;
+    } catch (e) {
+      record('stderr', [e]);
+      return finish(2, { error: `An error has occurred: ${e}` }, resultLimit);
+    }
+    if (typeof then !== 'function') return outcome(value, resultLimit);
+    const deliver = (text) => {
+      completed = text;
+      if (notify) notify();
+    };
+    Promise.resolve(value).then(
+      (settled) => deliver(outcome(settled, resultLimit)),
+      (e) => deliver(rejection(e, resultLimit)),
+    );
+    return '';
+  }
+
+  function take() {
+    const text = completed;
+    completed = '';
+    return text;
+  }
+
+  function setNotify(callback) {
+    if (notify === undefined) notify = callback;
+  }
+
+  global.__edgewhisk = Object.freeze({ init, start, take, setNotify });
 })(globalThis);

@@ -1,0 +1,45 @@
+/** Suite "cold": the first invoke of N freshly created actions, end to end over HTTP (one at a time). */
+import { startEdgewhisk } from './edgewhisk.ts';
+import { api, percentile } from './lib.ts';
+
+export interface ColdResult {
+  actions: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** The server's own initTime annotation (isolate + context + prelude + action init), median. */
+  initTimeP50Ms: number;
+}
+
+export async function coldStart(count = Number(process.env.BENCH_COLD_ACTIONS ?? 200)): Promise<ColdResult> {
+  const server = await startEdgewhisk();
+  try {
+    const latencies: number[] = [];
+    const initTimes: number[] = [];
+    for (let i = 0; i < count; i++) {
+      // Distinct code per action, so nothing can be shared between them but the prelude.
+      await server.createAction(`cold${i}`, `function main(p) { return { n: ${i}, hello: p.name } }`);
+      const started = performance.now();
+      const res = await api(server.url, 'POST', `/api/v1/namespaces/_/actions/cold${i}?blocking=true`, { name: 'x' });
+      const record = (await res.json()) as { annotations: { key: string; value: unknown }[] };
+      latencies.push(performance.now() - started);
+      if (res.status !== 200) throw new Error(`cold invoke ${i} answered ${res.status}`);
+      const init = record.annotations.find((a) => a.key === 'initTime');
+      if (typeof init?.value !== 'number') throw new Error(`cold invoke ${i} has no initTime annotation`);
+      initTimes.push(init.value);
+    }
+    return {
+      actions: count,
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+      maxMs: Math.max(...latencies),
+      initTimeP50Ms: percentile(initTimes, 50),
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+if (import.meta.main) {
+  console.log('cold start:', await coldStart());
+}

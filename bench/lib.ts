@@ -1,0 +1,140 @@
+/**
+ * Benchmark plumbing: start a server process pinned to a core, drive load from another core with
+ * wrk (or autocannon when wrk is missing), and report requests/s and latency percentiles.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+
+export const ROOT = new URL('..', import.meta.url).pathname;
+export const NODE = process.execPath;
+export const GUEST = '23bc46b1-71f6-4ed5-8c54-816aa4f8c502:123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP';
+export const GUEST_AUTH = `Basic ${Buffer.from(GUEST).toString('base64')}`;
+
+const hasCommand = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+export const HAS_TASKSET = hasCommand('taskset') && cpus().length >= 2;
+export const HAS_WRK = hasCommand('wrk');
+
+/** Seconds per load run; BENCH_SECONDS=1 makes a quick smoke run. */
+export const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+
+export interface LoadResult {
+  connections: number;
+  requestsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  errors: number;
+  non2xx: number;
+}
+
+/** `taskset -c CORE cmd …` where taskset exists, so server and load do not share a core. */
+function pinned(core: string | undefined, cmd: string, args: string[]): [string, string[]] {
+  if (!HAS_TASKSET || core === undefined) return [cmd, args];
+  return ['taskset', ['-c', core, cmd, ...args]];
+}
+
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Spawns a server script that prints `listening <url>` on stdout once it serves. */
+export async function spawnServer(script: string, args: string[], core: string | undefined, env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+  const [cmd, argv] = pinned(core, NODE, ['--no-node-snapshot', script, ...args]);
+  const child = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before listening:\n${out}`)));
+  });
+  return {
+    url,
+    child,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Drives `connections` concurrent connections for SECONDS against url. */
+export function load(options: { url: string; connections: number; method?: string; body?: string; headers?: Record<string, string>; core?: string }): LoadResult {
+  const { url, connections, method = 'GET', body, headers = {} } = options;
+  return HAS_WRK ? wrk(url, connections, method, body, headers, options.core) : autocannon(url, connections, method, body, headers, options.core);
+}
+
+function wrk(url: string, connections: number, method: string, body: string | undefined, headers: Record<string, string>, core = '1'): LoadResult {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-'));
+  const script = join(dir, 'req.lua');
+  // The script sets the request and prints the latency percentiles as JSON at the end.
+  writeFileSync(script, `
+wrk.method = ${JSON.stringify(method)}
+${body !== undefined ? `wrk.body = ${JSON.stringify(body)}` : ''}
+${Object.entries(headers).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`).join('\n')}
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('RESULT {"requests":%d,"duration":%d,"p50":%d,"p99":%d,"max":%d,"errors":%d,"non2xx":%d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), latency.max,
+    e.connect + e.read + e.write + e.timeout, e.status))
+end`);
+  const threads = Math.min(2, connections);
+  const [cmd, argv] = pinned(core, 'wrk', ['-t', String(threads), '-c', String(connections), '-d', `${SECONDS}s`, '--latency', '-s', script, url]);
+  const run = spawnSync(cmd, argv, { encoding: 'utf8' });
+  const line = /RESULT (\{.*\})/.exec(run.stdout);
+  if (!line) throw new Error(`wrk failed: ${run.stderr || run.stdout}`);
+  const r = JSON.parse(line[1]!) as { requests: number; duration: number; p50: number; p99: number; max: number; errors: number; non2xx: number };
+  return {
+    connections,
+    requestsPerSec: r.requests / (r.duration / 1e6),
+    p50Ms: r.p50 / 1000,
+    p99Ms: r.p99 / 1000,
+    maxMs: r.max / 1000,
+    errors: r.errors,
+    non2xx: r.non2xx,
+  };
+}
+
+function autocannon(url: string, connections: number, method: string, body: string | undefined, headers: Record<string, string>, core = '1'): LoadResult {
+  const args = [join(ROOT, 'node_modules/autocannon/autocannon.js'), '-j', '-c', String(connections), '-d', String(SECONDS), '-m', method];
+  for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`);
+  if (body !== undefined) args.push('-b', body);
+  args.push(url);
+  const [cmd, argv] = pinned(core, NODE, args);
+  const run = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = JSON.parse(run.stdout) as { requests: { average: number }; latency: { p50: number; p99: number; max: number }; errors: number; non2xx: number };
+  return { connections, requestsPerSec: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, maxMs: r.latency.max, errors: r.errors, non2xx: r.non2xx };
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+export function machine(): Record<string, unknown> {
+  return {
+    cpu: cpus()[0]?.model,
+    cores: cpus().length,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    load: HAS_WRK ? 'wrk' : 'autocannon',
+    pinned: HAS_TASKSET ? 'server on core 0, load on core 1' : 'not pinned (no taskset or one core)',
+    secondsPerRun: SECONDS,
+  };
+}
+
+export async function api(url: string, method: string, path: string, body?: unknown): Promise<Response> {
+  return fetch(`${url}${path}`, {
+    method,
+    headers: { authorization: GUEST_AUTH, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}

@@ -1,0 +1,55 @@
+/**
+ * `npm run bench`: every suite in one run, each figure also as a ratio to the bare uWebSockets.js
+ * ceiling measured in the same run. Prints a table and writes bench/results/<timestamp>.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ceiling } from './ceiling.ts';
+import { coldStart } from './cold.ts';
+import { blockingInvoke } from './invoke.ts';
+import { machine, ROOT, type LoadResult } from './lib.ts';
+
+const started = new Date();
+const info = machine();
+console.log(`edgewhisk bench — ${started.toISOString()}`);
+console.log(`command: npm run bench (${process.argv.slice(1).join(' ')})`);
+console.log('machine:', JSON.stringify(info));
+
+const base = await ceiling();
+const invoke = await blockingInvoke();
+const cold = await coldStart();
+
+const rows: { figure: string; connections: number | string; reqPerSec: string; p50: string; p99: string; max: string; ratio: string }[] = [];
+const add = (figure: string, results: LoadResult[]): void => {
+  for (const r of results) {
+    const baseline = base.find((b) => b.connections === r.connections);
+    const broken = r.errors + r.non2xx > 0 ? ` (${r.errors} errors, ${r.non2xx} non-2xx)` : '';
+    rows.push({
+      figure: figure + broken,
+      connections: r.connections,
+      reqPerSec: r.requestsPerSec.toFixed(0),
+      p50: r.p50Ms.toFixed(2),
+      p99: r.p99Ms.toFixed(2),
+      max: r.maxMs.toFixed(2),
+      ratio: baseline ? `${((100 * r.requestsPerSec) / baseline.requestsPerSec).toFixed(1)}%` : '',
+    });
+  }
+};
+add('bare uWS hello (ceiling)', base);
+add('warm blocking invoke, record persisted', invoke);
+rows.push({
+  figure: `cold start: first invoke of ${cold.actions} new actions (initTime p50 ${cold.initTimeP50Ms} ms)`,
+  connections: 1,
+  reqPerSec: '',
+  p50: cold.p50Ms.toFixed(2),
+  p99: cold.p99Ms.toFixed(2),
+  max: cold.maxMs.toFixed(2),
+  ratio: '',
+});
+console.table(rows);
+
+const dir = join(ROOT, 'bench/results');
+mkdirSync(dir, { recursive: true });
+const file = join(dir, `${started.toISOString().replaceAll(':', '-').replace(/\.\d+Z$/, 'Z')}.json`);
+writeFileSync(file, `${JSON.stringify({ started: started.toISOString(), machine: info, ceiling: base, blockingInvoke: invoke, coldStart: cold, table: rows }, null, 2)}\n`);
+console.log(`written ${file}`);
