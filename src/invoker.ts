@@ -51,6 +51,7 @@ export function actionKeyPrefix(action: { namespace: string; pkg: string | undef
 
 export class Invoker {
   private readonly deps: InvokerDeps;
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(deps: InvokerDeps) {
     this.deps = deps;
@@ -58,7 +59,26 @@ export class Invoker {
 
   invoke(request: InvokeRequest): Invocation {
     const activationId = newActivationId();
-    return { activationId, done: this.execute(activationId, request) };
+    const done = this.execute(activationId, request);
+    const tracked: Promise<unknown> = done.then(
+      (): boolean => this.inFlight.delete(tracked),
+      (): boolean => this.inFlight.delete(tracked),
+    );
+    this.inFlight.add(tracked);
+    return { activationId, done };
+  }
+
+  /** Waits until every running activation is recorded, or `maxMs` passes; true when all finished. */
+  async drain(maxMs: number): Promise<boolean> {
+    const deadline = Date.now() + maxMs;
+    while (this.inFlight.size > 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(this.inFlight), new Promise((resolve) => (timer = setTimeout(resolve, left)))]);
+      clearTimeout(timer);
+    }
+    return true;
   }
 
   private async execute(activationId: string, request: InvokeRequest): Promise<Activation> {

@@ -22,6 +22,8 @@ export interface EdgewhiskServer {
 }
 
 const HOUR = 3_600_000;
+/** On shutdown, running activations get this long to finish and be recorded. */
+const DRAIN_MS = 10_000;
 
 export async function startServer(config: Config, clock: Clock = systemClock): Promise<EdgewhiskServer> {
   const db = openDatabase(config.dataDir);
@@ -64,6 +66,8 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
     async close() {
       http.stopListening();
       clearInterval(retentionTimer);
+      const drained = await invoker.drain(DRAIN_MS);
+      if (!drained) console.error(`shutdown: activations still running after ${DRAIN_MS} ms are abandoned`);
       await runner.close();
       activations.flush();
       http.close();

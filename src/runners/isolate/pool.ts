@@ -38,6 +38,7 @@ export class IsolatePool implements Runner {
   private readonly lru = new Set<IsolateInstance>();
   private readonly paths = new ExecutionPaths();
   private coldStarts = 0;
+  private closed = false;
   private evictions = 0;
 
   constructor(options: IsolatePoolOptions) {
@@ -54,6 +55,9 @@ export class IsolatePool implements Runner {
     const dispatched = this.options.now();
     const { key } = request.action;
     for (let attempt = 0; ; attempt++) {
+      if (this.closed) {
+        return { statusCode: 3, result: { error: 'The server is shutting down.' }, logs: [], start: dispatched, end: this.options.now(), timedOut: false };
+      }
       const instance = this.pick(request.action);
       const fast = this.paths.isFast(key);
       const outcome = await instance.run(input, fast);
@@ -83,6 +87,7 @@ export class IsolatePool implements Runner {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     for (const instance of [...this.lru]) this.remove(instance);
   }
 
