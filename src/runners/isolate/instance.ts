@@ -11,14 +11,10 @@
  * An activation whose promise is still pending after start() completes later: the prelude calls
  * the host's notify callback and the host takes the outcome.
  */
-import { readFileSync } from 'node:fs';
 import ivm from 'isolated-vm';
 import { MESSAGES } from '../../errors.ts';
 import type { RunnableAction } from '../runner.ts';
-
-const PRELUDE = readFileSync(new URL('./prelude.js', import.meta.url), 'utf8');
-/** V8's code cache for the prelude, produced by the first isolate and reused by every later one. */
-let preludeCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
+import type { BlankIsolate, StartFn, TakeFn } from './blank.ts';
 
 /** The raw outcome of one call. `initTime` is set for calls that waited for a cold start. */
 export type CallOutcome =
@@ -41,8 +37,6 @@ interface Call {
 
 type InitState = { ok: true } | { ok: false; message: string; timedOut: boolean; logs: string[] };
 type DeathReason = 'timeout' | 'oom' | 'evicted';
-type StartFn = (input: string) => string;
-type TakeFn = () => string;
 
 export class IsolateInstance {
   readonly action: RunnableAction;
@@ -57,20 +51,22 @@ export class IsolateInstance {
   private readonly isolate: ivm.Isolate;
   private readonly ready: Promise<InitState>;
   private state: InitState | undefined;
-  private startRef: ivm.Reference<StartFn> | undefined;
-  private takeRef: ivm.Reference<TakeFn> | undefined;
+  private readonly startRef: ivm.Reference<StartFn>;
+  private readonly takeRef: ivm.Reference<TakeFn>;
   private readonly waiting: Call[] = [];
   private current: Call | undefined;
   private timer: NodeJS.Timeout | undefined;
   private death: DeathReason | undefined;
 
-  constructor(action: RunnableAction, now: () => number, fastSliceMs: number) {
+  /** `blank` has the prelude loaded; `started` is when the cold start began (for initTime). */
+  constructor(action: RunnableAction, blank: BlankIsolate, started: number, now: () => number, fastSliceMs: number) {
     this.action = action;
     this.now = now;
     this.fastSliceMs = fastSliceMs;
-    const started = now();
-    this.isolate = new ivm.Isolate({ memoryLimit: action.limits.memory });
-    this.ready = this.initialize()
+    this.isolate = blank.isolate;
+    this.startRef = blank.start;
+    this.takeRef = blank.take;
+    this.ready = this.initialize(blank)
       .catch((error: unknown) => this.initFailure(error))
       .then((state) => {
         this.initTime = this.now() - started;
@@ -137,13 +133,13 @@ export class IsolateInstance {
     const began = performance.now();
     let output: string;
     try {
-      output = this.startRef!.applySync(undefined, [call.input], { timeout: this.fastSliceMs });
+      output = this.startRef.applySync(undefined, [call.input], { timeout: this.fastSliceMs });
     } catch (error) {
       this.fastFailure(call, error);
       return;
     }
     if (output === '') {
-      output = this.takeRef!.applySync(undefined, [], { timeout: this.fastSliceMs });
+      output = this.takeRef.applySync(undefined, [], { timeout: this.fastSliceMs });
       if (output === '') {
         this.awaitCompletion(call);
         return;
@@ -168,7 +164,7 @@ export class IsolateInstance {
   private startSlow(call: Call): void {
     this.armDeadline(call);
     const began = performance.now();
-    this.startRef!.apply(undefined, [call.input]).then(
+    this.startRef.apply(undefined, [call.input]).then(
       (output) => {
         if (this.current !== call) return;
         if (typeof output === 'string' && output !== '') {
@@ -192,7 +188,7 @@ export class IsolateInstance {
   private onNotify(): void {
     const call = this.current;
     if (!call || !this.alive) return;
-    this.takeRef!.apply(undefined, []).then(
+    this.takeRef.apply(undefined, []).then(
       (output) => {
         if (this.current === call && typeof output === 'string' && output !== '') {
           this.finish(call, this.withInit(call, { kind: 'done', output, start: call.start, end: this.now() }));
@@ -244,20 +240,10 @@ export class IsolateInstance {
     return outcome;
   }
 
-  private async initialize(): Promise<InitState> {
-    const context = await this.isolate.createContext();
-    const script = (await this.isolate.compileScript(PRELUDE, preludeCache ? { cachedData: preludeCache } : { produceCachedData: true })) as ivm.Script & {
-      cachedData?: ivm.ExternalCopy<ArrayBuffer>;
-    };
-    if (!preludeCache && script.cachedData) preludeCache = script.cachedData;
-    await script.run(context);
-    const api = await context.global.get('__edgewhisk', { reference: true });
-    const init = (await api.get('init', { reference: true })) as ivm.Reference<(code: string, main: string) => string>;
-    this.startRef = (await api.get('start', { reference: true })) as ivm.Reference<StartFn>;
-    this.takeRef = (await api.get('take', { reference: true })) as ivm.Reference<TakeFn>;
-    const setNotify = await api.get('setNotify', { reference: true });
+  private async initialize(blank: BlankIsolate): Promise<InitState> {
+    const { init, setNotify } = blank;
     // The only host function the isolate holds: no arguments, no result, queued on the event loop.
-    await setNotify.apply(undefined, [new ivm.Callback(() => this.onNotify(), { ignored: true })]);
+    setNotify.applySync(undefined, [new ivm.Callback(() => this.onNotify(), { ignored: true })]);
     // The action's top-level code runs during init: bound it by the action's timeout too.
     const timer = setTimeout(() => this.dispose('timeout'), this.action.limits.timeout);
     try {

@@ -6,7 +6,9 @@
  */
 import { MESSAGES } from '../../errors.ts';
 import type { StatusCode } from '../../openwhisk/activation.ts';
+import { DEFAULT_LIMITS } from '../../openwhisk/limits.ts';
 import type { RunRequest, RunResult, Runner, RunnableAction } from '../runner.ts';
+import { BlankIsolates } from './blank.ts';
 import { IsolateInstance, type CallOutcome } from './instance.ts';
 import { ExecutionPaths } from './paths.ts';
 
@@ -27,6 +29,8 @@ export interface IsolatePoolStats {
 
 /** Heap is re-measured every this many calls; between measurements the last figure stands. */
 const MEASURE_EVERY = 256;
+/** Blank isolates kept ready: enough for a burst of cold starts between two event-loop turns. */
+const BLANK_ISOLATES = 2;
 /** A call handed back by a dying isolate is retried at most this often. */
 const MAX_RETRIES = 3;
 
@@ -37,6 +41,8 @@ export class IsolatePool implements Runner {
   /** All live instances, least recently used first (a Set keeps insertion order). */
   private readonly lru = new Set<IsolateInstance>();
   private readonly paths = new ExecutionPaths();
+  /** Blank isolates of the default memory limit, ready for cold starts. */
+  private readonly blanks = new BlankIsolates(DEFAULT_LIMITS.memory, BLANK_ISOLATES);
   private coldStarts = 0;
   private closed = false;
   private evictions = 0;
@@ -88,6 +94,7 @@ export class IsolatePool implements Runner {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.blanks.close();
     for (const instance of [...this.lru]) this.remove(instance);
   }
 
@@ -108,7 +115,9 @@ export class IsolatePool implements Runner {
     }
     if (least && instances.length >= this.options.maxInstancesPerAction) return this.touch(least);
     if (!this.byAction.has(action.key)) this.byAction.set(action.key, instances);
-    const created = new IsolateInstance(action, this.options.now, this.options.fastSliceMs);
+    const started = this.options.now();
+    const blank = this.blanks.take(action.limits.memory);
+    const created = new IsolateInstance(action, blank, started, this.options.now, this.options.fastSliceMs);
     this.coldStarts++;
     instances.push(created);
     this.lru.add(created);
