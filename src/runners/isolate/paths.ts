@@ -8,8 +8,8 @@
  * that overruns the slice is stopped and run again on a fresh isolate, losing warm module state,
  * as a recycled OpenWhisk container would.
  */
-const QUICK_MS = 1;
-const PROMOTE_AFTER = 16;
+export const QUICK_MS = 1;
+export const PROMOTE_AFTER = 16;
 const AVERAGE_WEIGHT = 0.2;
 
 interface Profile {
@@ -47,6 +47,13 @@ export class ExecutionPaths {
 
   demote(key: string): void {
     this.profiles.set(key, { fast: false, streak: 0, average: 0 });
+  }
+
+  /** How many actions currently run on the fast path. */
+  fastCount(): number {
+    let count = 0;
+    for (const profile of this.profiles.values()) if (profile.fast) count++;
+    return count;
   }
 
   forget(prefix: string): void {

@@ -22,6 +22,8 @@ export interface IsolatePoolOptions {
 
 export interface IsolatePoolStats {
   instances: number;
+  /** Actions promoted to the event-loop fast path. */
+  fastActions: number;
   heapMb: number;
   coldStarts: number;
   evictions: number;
@@ -89,7 +91,7 @@ export class IsolatePool implements Runner {
   stats(): IsolatePoolStats {
     let heapMb = 0;
     for (const instance of this.lru) heapMb += instance.heapMb;
-    return { instances: this.lru.size, heapMb, coldStarts: this.coldStarts, evictions: this.evictions };
+    return { instances: this.lru.size, fastActions: this.paths.fastCount(), heapMb, coldStarts: this.coldStarts, evictions: this.evictions };
   }
 
   async close(): Promise<void> {
