@@ -22,9 +22,14 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/**
+ * Flags are the CLI's (`{'allow-guest-key': 'false'}`). A given `data-dir` is used as is and kept
+ * on close (restart tests); otherwise a fresh temporary one is made and removed on close.
+ */
 export async function startTestServer(flags: Record<string, string> = {}): Promise<TestServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'edgewhisk-test-'));
-  const config: Config = loadConfig({ port: '0', 'data-dir': dataDir, ...flags }, {});
+  const given = flags['data-dir'];
+  const dataDir = given ?? mkdtempSync(join(tmpdir(), 'edgewhisk-test-'));
+  const config: Config = loadConfig({ port: '0', ...flags, 'data-dir': dataDir }, {});
   const server = await startServer(config);
   const client = (apiKey: string) => openwhisk({ apihost: server.url, api_key: apiKey, namespace: '_' });
   return {
@@ -46,7 +51,7 @@ export async function startTestServer(flags: Record<string, string> = {}): Promi
     },
     async close() {
       await server.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (given === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
