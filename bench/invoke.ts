@@ -8,8 +8,11 @@ export async function blockingInvoke(): Promise<LoadResult[]> {
     await server.createAction('hello', HELLO);
     const url = `${server.url}/api/v1/namespaces/_/actions/hello?blocking=true&result=true`;
     const request = { url, method: 'POST', body: '{"name":"world"}', headers: { authorization: GUEST_AUTH, 'content-type': 'application/json' } };
-    const warmup = await fetch(url, { method: 'POST', headers: request.headers, body: request.body });
-    if (warmup.status !== 200) throw new Error(`warm-up invoke answered ${warmup.status}: ${await warmup.text()}`);
+    // Warm up past the promotion to the fast path (16 quick calls) before measuring.
+    for (let i = 0; i < 64; i++) {
+      const warmup = await fetch(url, { method: 'POST', headers: request.headers, body: request.body });
+      if (warmup.status !== 200) throw new Error(`warm-up invoke answered ${warmup.status}: ${await warmup.text()}`);
+    }
     return [1, 64].map((connections) => load({ ...request, connections }));
   } finally {
     await server.stop();

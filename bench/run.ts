@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { ceiling } from './ceiling.ts';
 import { coldStart } from './cold.ts';
 import { blockingInvoke } from './invoke.ts';
+import { webAction } from './web.ts';
 import { machine, ROOT, type LoadResult } from './lib.ts';
 
 const started = new Date();
@@ -16,6 +17,7 @@ console.log(`command: npm run bench (${process.argv.slice(1).join(' ')})`);
 console.log('machine:', JSON.stringify(info));
 
 const base = await ceiling();
+const web = await webAction();
 const invoke = await blockingInvoke();
 const cold = await coldStart();
 
@@ -36,6 +38,7 @@ const add = (figure: string, results: LoadResult[]): void => {
   }
 };
 add('bare uWS hello (ceiling)', base);
+add('warm .json web action GET', web);
 add('warm blocking invoke, record persisted', invoke);
 rows.push({
   figure: `cold start: first invoke of ${cold.actions} new actions (initTime p50 ${cold.initTimeP50Ms} ms)`,
@@ -51,5 +54,5 @@ console.table(rows);
 const dir = join(ROOT, 'bench/results');
 mkdirSync(dir, { recursive: true });
 const file = join(dir, `${started.toISOString().replaceAll(':', '-').replace(/\.\d+Z$/, 'Z')}.json`);
-writeFileSync(file, `${JSON.stringify({ started: started.toISOString(), machine: info, ceiling: base, blockingInvoke: invoke, coldStart: cold, table: rows }, null, 2)}\n`);
+writeFileSync(file, `${JSON.stringify({ started: started.toISOString(), machine: info, ceiling: base, webAction: web, blockingInvoke: invoke, coldStart: cold, table: rows }, null, 2)}\n`);
 console.log(`written ${file}`);

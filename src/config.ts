@@ -21,6 +21,10 @@ export interface Config {
   maxBlockingWaitMs: number;
   /** Largest request body accepted (OpenWhisk's payload limit is 1 MB). */
   maxBodyBytes: number;
+  /** Adobe-style web URLs: a Host of `{namespace}.{webBaseDomain}` names the namespace. */
+  webBaseDomain: string | undefined;
+  /** Keep activation records of successful web calls (Adobe keeps them only with X-OW-EXTRA-LOGGING: on). */
+  recordWebSuccesses: boolean;
 }
 
 export const DEFAULTS: Config = {
@@ -35,6 +39,8 @@ export const DEFAULTS: Config = {
   activationRetentionDays: 7,
   maxBlockingWaitMs: 60_000,
   maxBodyBytes: 1024 * 1024 + 64 * 1024,
+  webBaseDomain: undefined,
+  recordWebSuccesses: true,
 };
 
 /** Each setting: its flag, its environment variable and how to parse it. */
@@ -50,6 +56,8 @@ const SETTINGS = {
   activationRetentionDays: { flag: 'retention-days', env: 'EDGEWHISK_RETENTION_DAYS', parse: intIn(0, 36500) },
   maxBlockingWaitMs: { flag: 'blocking-wait', env: 'EDGEWHISK_BLOCKING_WAIT_MS', parse: intIn(1, 3_600_000) },
   maxBodyBytes: { flag: 'max-body', env: 'EDGEWHISK_MAX_BODY_BYTES', parse: intIn(1024, 1 << 30) },
+  webBaseDomain: { flag: 'web-base-domain', env: 'EDGEWHISK_WEB_BASE_DOMAIN', parse: domain },
+  recordWebSuccesses: { flag: 'record-web-successes', env: 'EDGEWHISK_RECORD_WEB_SUCCESSES', parse: parseBool },
 } satisfies { [K in keyof Config]: { flag: string; env: string; parse: (v: string) => Config[K] } };
 
 export class ConfigError extends Error {}
@@ -88,6 +96,11 @@ export function loadConfig(flags: Record<string, string>, env: NodeJS.ProcessEnv
 function parseHost(value: string): string {
   if (value === 'localhost' || isIP(value) !== 0) return value;
   throw new Error(`'${value}' is not an IP address or localhost`);
+}
+
+function domain(value: string): string {
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(value)) throw new Error(`'${value}' is not a domain name`);
+  return value.toLowerCase();
 }
 
 function nonEmpty(value: string): string {

@@ -24,6 +24,8 @@ export interface InvokeRequest {
   /** When the request arrived (for waitTime), epoch ms. */
   received: number;
   cause?: string;
+  /** 'failures' skips the record of a successful activation (web calls, as Adobe does). Default 'always'. */
+  record?: 'always' | 'failures';
 }
 
 export interface Invocation {
@@ -121,7 +123,7 @@ export class Invoker {
       annotations,
     };
     if (request.cause !== undefined) record.cause = request.cause;
-    await this.deps.activations.write(record, relativePath(action));
+    if (request.record !== 'failures' || !record.response.success) await this.deps.activations.write(record, relativePath(action));
     return record;
   }
 
@@ -137,7 +139,8 @@ export class Invoker {
       __OW_API_HOST: this.deps.apiHost,
     };
     // Upstream: the key is passed only when the action is annotated provide-api-key (default false).
-    if (getValue(action.annotations, 'provide-api-key') === true) env.__OW_API_KEY = request.authKey;
+    // Web calls run as the owner, whose key is only stored hashed: they get none.
+    if (getValue(action.annotations, 'provide-api-key') === true && request.authKey !== '') env.__OW_API_KEY = request.authKey;
     return env;
   }
 }

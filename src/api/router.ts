@@ -9,8 +9,10 @@ import type { ApiRequest, AuthedRequest, Deps } from './context.ts';
 import { apiInfo, rootInfo } from './info.ts';
 import { listNamespaces, namespaceLimits } from './namespaces.ts';
 import { CORS_HEADERS, errorReply, internalErrorReply } from './reply.ts';
+import { handleWeb } from './web.ts';
 
 const TRANSACTION_ID = /^[\w-]{1,64}$/;
+const WEB_PREFIX = '/api/v1/web/';
 
 export function createApiHandler(deps: Deps): Handler {
   return (http) => {
@@ -33,6 +35,8 @@ export function createApiHandler(deps: Deps): Handler {
 function route(http: HttpRequest, transactionId: string, deps: Deps): HttpReply | Promise<HttpReply> {
   if (http.path === '/' && isRead(http.method)) return rootInfo();
   if (http.path !== '/api/v1' && !http.path.startsWith('/api/v1/')) throw notFound();
+  // Web actions answer every method themselves, OPTIONS and CORS included.
+  if (http.path.startsWith(WEB_PREFIX)) return handleWeb(http, http.path.slice(WEB_PREFIX.length).split('/'), transactionId, deps);
   if (http.method === 'OPTIONS') return { status: 200, headers: CORS_HEADERS };
   const segments = decodeSegments(http.path.slice('/api/v1'.length));
   if (segments.length === 0) {
