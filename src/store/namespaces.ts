@@ -27,6 +27,7 @@ export class NamespaceStore {
   private readonly byNameStmt;
   /** Credentials are checked on every request; records never change once created. */
   private readonly byUuidCache = new Map<string, NamespaceRecord>();
+  private readonly known = new Set<string>();
 
   constructor(db: Db) {
     this.db = db;
@@ -62,8 +63,12 @@ export class NamespaceStore {
     return record;
   }
 
+  /** Namespaces are never deleted, so a positive answer can be remembered (web calls ask on every request). */
   exists(name: string): boolean {
-    return this.byNameStmt.get(name) !== undefined;
+    if (this.known.has(name)) return true;
+    const found = this.byNameStmt.get(name) !== undefined;
+    if (found) this.known.add(name);
+    return found;
   }
 
   /** Creates a namespace with a fresh random key and returns its `uuid:key` credential (shown once). */

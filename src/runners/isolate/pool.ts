@@ -42,6 +42,8 @@ export class IsolatePool implements Runner {
   private readonly byAction = new Map<string, IsolateInstance[]>();
   /** All live instances, least recently used first (a Set keeps insertion order). */
   private readonly lru = new Set<IsolateInstance>();
+  /** Instances of replaced action versions, finishing their running calls. */
+  private readonly retired = new Set<IsolateInstance>();
   private readonly paths = new ExecutionPaths();
   /** Blank isolates of the default memory limit, ready for cold starts. */
   private readonly blanks = new BlankIsolates(DEFAULT_LIMITS.memory, BLANK_ISOLATES);
@@ -80,10 +82,20 @@ export class IsolatePool implements Runner {
     }
   }
 
+  /**
+   * After an update or delete no new call reaches the old code. Idle isolates are freed now; busy
+   * ones finish what they run (an update must not kill, or run twice, a running activation) and
+   * are freed when they go idle.
+   */
   invalidate(prefix: string): void {
     for (const [key, instances] of this.byAction) {
       if (!key.startsWith(prefix)) continue;
-      for (const instance of instances) this.remove(instance);
+      this.byAction.delete(key);
+      for (const instance of instances) {
+        this.lru.delete(instance);
+        if (instance.busy === 0) instance.dispose('evicted');
+        else this.retired.add(instance);
+      }
     }
     this.paths.forget(prefix);
   }
@@ -98,6 +110,8 @@ export class IsolatePool implements Runner {
     this.closed = true;
     this.blanks.close();
     for (const instance of [...this.lru]) this.remove(instance);
+    for (const instance of this.retired) instance.dispose('evicted');
+    this.retired.clear();
   }
 
   private pick(action: RunnableAction): IsolateInstance {
@@ -134,6 +148,13 @@ export class IsolatePool implements Runner {
   }
 
   private afterCall(instance: IsolateInstance, outcome: CallOutcome): void {
+    if (this.retired.has(instance)) {
+      if (instance.busy === 0 || !instance.alive) {
+        this.retired.delete(instance);
+        instance.dispose('evicted');
+      }
+      return;
+    }
     if (!instance.alive) {
       this.remove(instance);
       return;
