@@ -39,6 +39,8 @@ export interface InvokerDeps {
   activations: ActivationStore;
   clock: Clock;
   apiHost: string;
+  /** Sees every finished activation (metrics). */
+  onActivation?: (activation: Activation) => void;
 }
 
 /** The key that identifies one version of an action's code in warm pools. */
@@ -68,6 +70,11 @@ export class Invoker {
     );
     this.inFlight.add(tracked);
     return { activationId, done };
+  }
+
+  /** Activations started and not yet recorded. */
+  get inFlightCount(): number {
+    return this.inFlight.size;
   }
 
   /** Waits until every running activation is recorded, or `maxMs` passes; true when all finished. */
@@ -123,6 +130,7 @@ export class Invoker {
       annotations,
     };
     if (request.cause !== undefined) record.cause = request.cause;
+    this.deps.onActivation?.(record);
     if (request.record !== 'failures' || !record.response.success) await this.deps.activations.write(record, relativePath(action));
     return record;
   }

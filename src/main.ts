@@ -4,6 +4,7 @@ import { Authenticator } from './auth.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { Invoker } from './invoker.ts';
+import { createMetrics } from './metrics.ts';
 import { IsolatePool } from './runners/isolate/pool.ts';
 import { internalErrorReply, errorReply } from './api/reply.ts';
 import { ApiError } from './errors.ts';
@@ -49,9 +50,11 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
       status === 413 ? errorReply(new ApiError('tooLarge'), newTransactionId()) : internalErrorReply(newTransactionId()),
   });
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${http.port}`;
-  const invoker = new Invoker({ runner, activations, clock, apiHost: config.apiHost ?? url });
+  // Gauges read the invoker lazily, at scrape time.
+  const metrics = createMetrics(() => runner.stats(), () => invoker.inFlightCount);
+  const invoker = new Invoker({ runner, activations, clock, apiHost: config.apiHost ?? url, onActivation: (a) => metrics.observe(a) });
   const auth = new Authenticator(namespaces, config.allowWellKnownKeys);
-  handler = createApiHandler({ config, clock, auth, entities, activations, namespaces, invoker, runner });
+  handler = createApiHandler({ config, clock, auth, entities, activations, namespaces, invoker, runner, metrics });
 
   const applyRetention = (): void => {
     activations.deleteOlderThan(clock.now() - config.activationRetentionDays * 24 * HOUR);

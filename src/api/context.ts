@@ -3,6 +3,7 @@ import type { Authenticator, Identity } from '../auth.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Invoker } from '../invoker.ts';
+import type { Metrics } from '../metrics.ts';
 import type { Runner } from '../runners/runner.ts';
 import type { HttpRequest } from '../server/http.ts';
 import type { ActivationStore } from '../store/activations.ts';
@@ -18,6 +19,7 @@ export interface Deps {
   namespaces: NamespaceStore;
   invoker: Invoker;
   runner: Runner;
+  metrics: Metrics;
 }
 
 export interface ApiRequest {

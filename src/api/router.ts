@@ -8,7 +8,7 @@ import { handleActivations } from './activations.ts';
 import type { ApiRequest, AuthedRequest, Deps } from './context.ts';
 import { apiInfo, rootInfo } from './info.ts';
 import { listNamespaces, namespaceLimits } from './namespaces.ts';
-import { CORS_HEADERS, errorReply, internalErrorReply } from './reply.ts';
+import { CORS_HEADERS, errorReply, internalErrorReply, json } from './reply.ts';
 import { handleWeb } from './web.ts';
 
 const TRANSACTION_ID = /^[\w-]{1,64}$/;
@@ -34,6 +34,10 @@ export function createApiHandler(deps: Deps): Handler {
 
 function route(http: HttpRequest, transactionId: string, deps: Deps): HttpReply | Promise<HttpReply> {
   if (http.path === '/' && isRead(http.method)) return rootInfo();
+  if (http.path === '/healthz' && isRead(http.method)) return json(200, { status: 'ok' });
+  if (http.path === '/metrics' && isRead(http.method)) {
+    return deps.metrics.render().then((body) => ({ status: 200, headers: { 'Content-Type': deps.metrics.contentType }, body }));
+  }
   if (http.path !== '/api/v1' && !http.path.startsWith('/api/v1/')) throw notFound();
   // Web actions answer every method themselves, OPTIONS and CORS included.
   if (http.path.startsWith(WEB_PREFIX)) return handleWeb(http, http.path.slice(WEB_PREFIX.length).split('/'), transactionId, deps);

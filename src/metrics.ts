@@ -1,0 +1,58 @@
+/** Operator metrics in Prometheus text format (GET /metrics), fed by the invoker and the runner. */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Activation } from './openwhisk/activation.ts';
+
+export interface RunnerGauges {
+  instances: number;
+  heapMb: number;
+  coldStarts: number;
+  evictions: number;
+}
+
+export interface Metrics {
+  /** Called once per finished activation. */
+  observe(activation: Activation): void;
+  render(): Promise<string>;
+  readonly contentType: string;
+}
+
+export function createMetrics(runner: () => RunnerGauges, inFlight: () => number): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'edgewhisk_' });
+  const activations = new Counter({
+    name: 'edgewhisk_activations_total',
+    help: 'Finished activations by outcome.',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'edgewhisk_activation_duration_seconds',
+    help: 'Activation duration (start to end), including any cold start.',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [registry],
+  });
+  const gauge = (name: string, help: string, read: () => number): void => {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  };
+  gauge('edgewhisk_isolates', 'Warm isolates held.', () => runner().instances);
+  gauge('edgewhisk_isolate_heap_bytes', 'Measured heap of all warm isolates.', () => Math.round(runner().heapMb * 1048576));
+  gauge('edgewhisk_cold_starts_total', 'Isolates created for an action since start.', () => runner().coldStarts);
+  gauge('edgewhisk_isolate_evictions_total', 'Idle isolates evicted to keep the memory budget.', () => runner().evictions);
+  gauge('edgewhisk_invocations_in_flight', 'Activations started and not yet recorded (the queue depth).', inFlight);
+
+  return {
+    observe(activation) {
+      activations.inc({ status: activation.response.status });
+      duration.observe(activation.duration / 1000);
+    },
+    render: () => registry.metrics(),
+    contentType: registry.contentType,
+  };
+}
