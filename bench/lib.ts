@@ -3,7 +3,7 @@
  * wrk (or autocannon when wrk is missing), and report requests/s and latency percentiles.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 
@@ -66,13 +66,27 @@ export async function spawnServer(script: string, args: string[], core: string |
   };
 }
 
-/** Drives `connections` concurrent connections for SECONDS against url. */
-export function load(options: { url: string; connections: number; method?: string; body?: string; headers?: Record<string, string>; core?: string }): LoadResult {
-  const { url, connections, method = 'GET', body, headers = {} } = options;
-  return HAS_WRK ? wrk(url, connections, method, body, headers, options.core) : autocannon(url, connections, method, body, headers, options.core);
+export interface LoadOptions {
+  url: string;
+  connections: number;
+  method?: string;
+  body?: string;
+  headers?: Record<string, string>;
+  core?: string;
+  /** Each request's path: `template` with `{i}` replaced by a random 0..count-1 (wrk only). */
+  randomPath?: { template: string; count: number };
 }
 
-function wrk(url: string, connections: number, method: string, body: string | undefined, headers: Record<string, string>, core = '1'): LoadResult {
+/** Drives `connections` concurrent connections for SECONDS against url. */
+export function load(options: LoadOptions): LoadResult {
+  const { url, connections, method = 'GET', body, headers = {} } = options;
+  if (HAS_WRK) return wrk(url, connections, method, body, headers, options.core, options.randomPath);
+  // autocannon cannot vary the path per request here: it measures the first path only.
+  const first = options.randomPath ? new URL(options.randomPath.template.replace('{i}', '0'), url).href : url;
+  return autocannon(first, connections, method, body, headers, options.core);
+}
+
+function wrk(url: string, connections: number, method: string, body: string | undefined, headers: Record<string, string>, core = '1', randomPath?: LoadOptions['randomPath']): LoadResult {
   const dir = mkdtempSync(join(tmpdir(), 'bench-'));
   const script = join(dir, 'req.lua');
   // The script sets the request and prints the latency percentiles as JSON at the end.
@@ -80,6 +94,10 @@ function wrk(url: string, connections: number, method: string, body: string | un
 wrk.method = ${JSON.stringify(method)}
 ${body !== undefined ? `wrk.body = ${JSON.stringify(body)}` : ''}
 ${Object.entries(headers).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`).join('\n')}
+${randomPath ? `request = function()
+  local path = string.gsub(${JSON.stringify(randomPath.template)}, "{i}", tostring(math.random(0, ${randomPath.count - 1})))
+  return wrk.format(nil, path)
+end` : ''}
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format('RESULT {"requests":%d,"duration":%d,"p50":%d,"p99":%d,"max":%d,"errors":%d,"non2xx":%d}\\n',
@@ -129,6 +147,23 @@ export function machine(): Record<string, unknown> {
     pinned: HAS_TASKSET ? 'server on core 0, load on core 1' : 'not pinned (no taskset or one core)',
     secondsPerRun: SECONDS,
   };
+}
+
+/** Resident memory of a process in MB, from /proc (Linux). */
+export function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return kb / 1024;
+}
+
+/** Runs `task` over `items` with at most `concurrency` at once. */
+export async function inParallel<T>(items: T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await task(items[next++]!);
+    }),
+  );
 }
 
 export async function api(url: string, method: string, path: string, body?: unknown): Promise<Response> {

@@ -8,6 +8,8 @@ import { ceiling } from './ceiling.ts';
 import { coldStart } from './cold.ts';
 import { blockingInvoke } from './invoke.ts';
 import { webAction } from './web.ts';
+import { density } from './density.ts';
+import { processFigures } from './process.ts';
 import { machine, ROOT, type LoadResult } from './lib.ts';
 
 const started = new Date();
@@ -20,6 +22,8 @@ const base = await ceiling();
 const web = await webAction();
 const invoke = await blockingInvoke();
 const cold = await coldStart();
+const dense = await density();
+const proc = await processFigures();
 
 const rows: { figure: string; connections: number | string; reqPerSec: string; p50: string; p99: string; max: string; ratio: string }[] = [];
 const add = (figure: string, results: LoadResult[]): void => {
@@ -49,10 +53,19 @@ rows.push({
   max: cold.maxMs.toFixed(2),
   ratio: '',
 });
+add(`density: random mix over ${dense.actions} actions (budget ${dense.memoryBudgetMb} MB)`, [dense.mix]);
 console.table(rows);
+console.log(
+  `density: ${dense.firstRoundFailures} failures in the first round; RSS ${dense.rssAfterFirstRoundMb.toFixed(0)} MB after it, ` +
+    `peak ${dense.peakRssMb.toFixed(0)} MB; ${dense.coldStarts} cold starts, ${dense.evictions} evictions`,
+);
+console.log(
+  `process: spawn to first served request p50 ${proc.spawnToFirstRequestP50Ms.toFixed(0)} ms (max ${proc.spawnToFirstRequestMaxMs.toFixed(0)} ms), ` +
+    `idle RSS ${proc.idleRssMb.toFixed(0)} MB`,
+);
 
 const dir = join(ROOT, 'bench/results');
 mkdirSync(dir, { recursive: true });
 const file = join(dir, `${started.toISOString().replaceAll(':', '-').replace(/\.\d+Z$/, 'Z')}.json`);
-writeFileSync(file, `${JSON.stringify({ started: started.toISOString(), machine: info, ceiling: base, webAction: web, blockingInvoke: invoke, coldStart: cold, table: rows }, null, 2)}\n`);
+writeFileSync(file, `${JSON.stringify({ started: started.toISOString(), machine: info, ceiling: base, webAction: web, blockingInvoke: invoke, coldStart: cold, density: dense, process: proc, table: rows }, null, 2)}\n`);
 console.log(`written ${file}`);
