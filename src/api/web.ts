@@ -1,7 +1,9 @@
 /**
  * Web actions: `/api/v1/web/{namespace}/{package|default}/{action}[.ext][/path]`, and Adobe's
  * namespace-host form `{namespace}.{base domain}/api/v1/web/{package}/{action}`. Anyone may call
- * an action annotated `web-export: true`; it runs as its owner.
+ * an action annotated `web-export: true`; it runs as its owner. The order of checks is upstream's
+ * (WebActions.scala): the action (404), the payload size (413), CORS and OPTIONS, require-whisk-auth
+ * (401), the arguments (400), then the activation.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { MESSAGES } from '../errors.ts';
@@ -9,15 +11,17 @@ import type { ActionDoc } from '../openwhisk/action.ts';
 import { getValue } from '../openwhisk/keyvalues.ts';
 import { SYSTEM_LIMITS } from '../openwhisk/limits.ts';
 import { isValidName } from '../openwhisk/names.ts';
-import { projectResult, splitExtension, webArguments, type WebExtension } from '../openwhisk/web.ts';
+import { prettyJson, projectResult, splitExtension, WEB_MESSAGES, webArguments, type WebExtension } from '../openwhisk/web.ts';
 import type { HttpReply, HttpRequest } from '../server/http.ts';
 import type { Deps } from './context.ts';
 
-const CORS = {
+const ALLOW_ORIGIN_METHODS = {
   'Access-Control-Allow-Origin': '*',
   'Access-Control-Allow-Methods': 'OPTIONS, GET, DELETE, POST, PUT, HEAD, PATCH',
 };
 const DEFAULT_ALLOW_HEADERS = 'Authorization, Origin, X-Requested-With, Content-Type, Accept, User-Agent';
+const DEFAULT_CORS = { ...ALLOW_ORIGIN_METHODS, 'Access-Control-Allow-Headers': DEFAULT_ALLOW_HEADERS };
+const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
 
 interface WebTarget {
   namespace: string;
@@ -56,22 +60,42 @@ export function webTarget(segments: string[], host: string | undefined, baseDoma
   return { namespace: ns, pkg: pkg === 'default' ? undefined : pkg, name, extension, rest: rest.length > 0 ? `/${rest.join('/')}` : '' };
 }
 
-export async function handleWeb(http: HttpRequest, segments: string[], transactionId: string, deps: Deps): Promise<HttpReply> {
-  const error = (status: number, message: string, extra: Record<string, string> = {}): HttpReply => ({
+/** Upstream's error body, pretty-printed as its controller prints it. */
+function errorReply(status: number, message: string, transactionId: string, headers: Record<string, string>): HttpReply {
+  return {
     status,
-    headers: { ...CORS, 'Access-Control-Allow-Headers': DEFAULT_ALLOW_HEADERS, 'Content-Type': 'application/json', ...extra },
-    body: JSON.stringify({ error: message, code: transactionId }),
-  });
+    headers: { ...headers, 'Content-Type': 'application/json' },
+    body: prettyJson({ error: message, code: transactionId }),
+  };
+}
+
+export async function handleWeb(http: HttpRequest, segments: string[], transactionId: string, deps: Deps): Promise<HttpReply> {
+  // Until the action is known, errors carry the default CORS headers (upstream sends none; a
+  // browser can then read why its call failed).
+  if (!METHODS.has(http.method)) {
+    return errorReply(405, 'HTTP method not allowed, supported methods: OPTIONS, GET, DELETE, POST, PUT, HEAD, PATCH', transactionId, {
+      ...DEFAULT_CORS,
+      Allow: 'OPTIONS, GET, DELETE, POST, PUT, HEAD, PATCH',
+    });
+  }
   const target = webTarget(segments, http.headers.host, deps.config.webBaseDomain);
-  if (!target || !deps.namespaces.exists(target.namespace)) return error(404, 'The requested resource does not exist.');
+  const notFound = (): HttpReply => errorReply(404, 'The requested resource does not exist.', transactionId, DEFAULT_CORS);
+  if (!target || !deps.namespaces.exists(target.namespace)) return notFound();
   const path = target.pkg === undefined ? target.name : `${target.pkg}/${target.name}`;
   const action = deps.entities.get<ActionDoc>(target.namespace, 'actions', path);
-  if (!action || getValue(action.annotations, 'web-export') !== true) return error(404, 'The requested resource does not exist.');
+  if (!action || getValue(action.annotations, 'web-export') !== true) return notFound();
 
+  if (http.body.length > SYSTEM_LIMITS.maxPayloadSize) {
+    return errorReply(413, MESSAGES.entityTooBig('Request', http.body.length, SYSTEM_LIMITS.maxPayloadSize), transactionId, DEFAULT_CORS);
+  }
+
+  // With web-custom-options the action answers OPTIONS and sets its own CORS headers.
   const customOptions = getValue(action.annotations, 'web-custom-options') === true;
   const cors: Record<string, string> = customOptions
     ? {}
-    : { ...CORS, 'Access-Control-Allow-Headers': http.headers['access-control-request-headers'] ?? DEFAULT_ALLOW_HEADERS };
+    : { ...ALLOW_ORIGIN_METHODS, 'Access-Control-Allow-Headers': http.headers['access-control-request-headers'] ?? DEFAULT_ALLOW_HEADERS };
+  const error = (status: number, message: string, extra: Record<string, string> = {}): HttpReply =>
+    errorReply(status, message, transactionId, { ...cors, ...extra });
   if (http.method === 'OPTIONS' && !customOptions) return { status: 200, headers: cors, body: '' };
 
   // Invalid credentials are not an error here: the call is simply anonymous.
@@ -81,21 +105,18 @@ export async function handleWeb(http: HttpRequest, segments: string[], transacti
   } catch {
     user = undefined;
   }
-  if (http.method !== 'OPTIONS' && !authorized(action, http, user)) {
-    return { ...error(401, 'The supplied authentication is invalid'), headers: { ...cors, 'Content-Type': 'application/json' } };
-  }
-  if (http.body.length > SYSTEM_LIMITS.maxPayloadSize) {
-    return error(413, MESSAGES.entityTooBig('Request', http.body.length, SYSTEM_LIMITS.maxPayloadSize));
-  }
+  if (http.method !== 'OPTIONS' && !authorized(action, http, user)) return error(401, 'The supplied authentication is invalid');
 
   const raw = getValue(action.annotations, 'raw-http') === true;
-  const finalParams = new Set(getValue(action.annotations, 'final') === true ? action.parameters.map((p) => p.key) : []);
+  const finalParams = new Set(getValue(action.annotations, 'final') === true ? action.parameters.filter((p) => p.value !== null).map((p) => p.key) : []);
+  // Upstream hands the action every request header. Whisk credentials that identified the caller
+  // are the one exception: __ow_user carries who called, the key stays with the platform.
   const headers = { ...http.headers };
-  delete headers.authorization;
+  if (user !== undefined) delete headers.authorization;
   const args = webArguments({ method: http.method, headers, path: target.rest, query: http.query, body: http.body, user }, raw, finalParams);
-  if (!args.ok) return error(args.status, args.message, cors);
+  if (!args.ok) return error(args.status, args.message);
 
-  const extraLogging = (http.headers['x-ow-extra-logging'] ?? '').toLowerCase() === 'on';
+  const extraLogging = (http.headers['x-ow-extra-logging'] ?? '').trim().toLowerCase() === 'on';
   const invocation = deps.invoker.invoke({
     action,
     params: args.params,
@@ -113,25 +134,38 @@ export async function handleWeb(http: HttpRequest, segments: string[], transacti
     invocation.done,
     new Promise<undefined>((resolve) => (timer = setTimeout(resolve, deps.config.maxBlockingWaitMs, undefined))),
   ]).finally(() => clearTimeout(timer));
-  if (!waited) return error(202, 'Response not yet ready.', { ...cors, ...idHeader });
+  if (!waited) return error(202, WEB_MESSAGES.responseNotReady, idHeader);
 
+  // Success projects the result; an application error projects its `error` field; anything else is 400.
   const { response } = waited;
-  if (response.statusCode > 1) return error(400, 'There was an error processing your request.', { ...cors, ...idHeader });
+  if (response.statusCode > 1) return error(400, WEB_MESSAGES.errorProcessingRequest, idHeader);
   let value = response.result;
   if (response.statusCode === 1) {
-    value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>).error : undefined;
-    if (value === undefined) return error(404, 'Response does not include requested property.', { ...cors, ...idHeader });
+    value = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>).error : undefined;
+    if (value === undefined) return error(404, WEB_MESSAGES.propertyNotFound, idHeader);
   }
   const projected = projectResult(target.extension, value);
-  if (!projected.ok) return error(projected.status, projected.message, { ...cors, ...idHeader });
+  if (!projected.ok) return error(projected.status, projected.message, idHeader);
   return {
     status: projected.response.status,
-    headers: { ...cors, ...projected.response.headers, ...idHeader },
+    headers: { ...withoutOverridden(cors, projected.response.headers), ...projected.response.headers, ...idHeader },
     body: projected.response.body,
   };
 }
 
-/** `require-whisk-auth`: true needs valid credentials; a string or number must equal X-Require-Whisk-Auth. */
+/**
+ * The default CORS headers the action did not set itself. Upstream sends both, and a browser
+ * rejects `Access-Control-Allow-Origin: *, *` (apache/openwhisk#2478).
+ */
+function withoutOverridden(defaults: Record<string, string>, given: Record<string, unknown>): Record<string, string> {
+  const names = new Set(Object.keys(given).map((name) => name.toLowerCase()));
+  return Object.fromEntries(Object.entries(defaults).filter(([name]) => !names.has(name.toLowerCase())));
+}
+
+/**
+ * `require-whisk-auth`: true needs valid credentials; a string or number must equal the
+ * X-Require-Whisk-Auth header; false requires nothing; any other value lets no one in.
+ */
 function authorized(action: ActionDoc, http: HttpRequest, user: string | undefined): boolean {
   const required = getValue(action.annotations, 'require-whisk-auth');
   if (required === undefined || required === false) return true;
