@@ -1,5 +1,6 @@
 /** Server configuration: defaults, environment variables, command-line flags, validation. Pure. */
 import { isIP } from 'node:net';
+import { parseDenyEntry } from './egress/policy.ts';
 
 export interface Config {
   host: string;
@@ -21,6 +22,10 @@ export interface Config {
   maxBlockingWaitMs: number;
   /** Largest request body accepted (OpenWhisk's payload limit is 1 MB). */
   maxBodyBytes: number;
+  /** Hosts, IP addresses and CIDR ranges action code may not fetch from (empty: all allowed). */
+  egressDeny: string[];
+  /** Largest response body an action's fetch() receives. */
+  fetchMaxResponseBytes: number;
   /** Adobe-style web URLs: a Host of `{namespace}.{webBaseDomain}` names the namespace. */
   webBaseDomain: string | undefined;
   /** Keep activation records of successful web calls (Adobe keeps them only with X-OW-EXTRA-LOGGING: on). */
@@ -39,6 +44,8 @@ export const DEFAULTS: Config = {
   activationRetentionDays: 7,
   maxBlockingWaitMs: 60_000,
   maxBodyBytes: 1024 * 1024 + 64 * 1024,
+  egressDeny: [],
+  fetchMaxResponseBytes: 10 * 1024 * 1024,
   webBaseDomain: undefined,
   recordWebSuccesses: true,
 };
@@ -56,6 +63,8 @@ const SETTINGS = {
   activationRetentionDays: { flag: 'retention-days', env: 'EDGEWHISK_RETENTION_DAYS', parse: intIn(0, 36500) },
   maxBlockingWaitMs: { flag: 'blocking-wait', env: 'EDGEWHISK_BLOCKING_WAIT_MS', parse: intIn(1, 3_600_000) },
   maxBodyBytes: { flag: 'max-body', env: 'EDGEWHISK_MAX_BODY_BYTES', parse: intIn(1024, 1 << 30) },
+  egressDeny: { flag: 'egress-deny', env: 'EDGEWHISK_EGRESS_DENY', parse: parseDenyList },
+  fetchMaxResponseBytes: { flag: 'fetch-max-bytes', env: 'EDGEWHISK_FETCH_MAX_BYTES', parse: intIn(1024, 1 << 30) },
   webBaseDomain: { flag: 'web-base-domain', env: 'EDGEWHISK_WEB_BASE_DOMAIN', parse: domain },
   recordWebSuccesses: { flag: 'record-web-successes', env: 'EDGEWHISK_RECORD_WEB_SUCCESSES', parse: parseBool },
 } satisfies { [K in keyof Config]: { flag: string; env: string; parse: (v: string) => Config[K] } };
@@ -106,6 +115,11 @@ function domain(value: string): string {
 function nonEmpty(value: string): string {
   if (value.trim() === '') throw new Error('must not be empty');
   return value;
+}
+
+/** Comma-separated: `169.254.169.254,10.0.0.0/8,*.internal`. */
+function parseDenyList(value: string): string[] {
+  return value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '').map(parseDenyEntry);
 }
 
 function parseBool(value: string): boolean {

@@ -9,8 +9,11 @@ import { activationResponse, type Activation } from './openwhisk/activation.ts';
 import { getValue, toObject, type KeyValue } from './openwhisk/keyvalues.ts';
 import { SYSTEM_LIMITS } from './openwhisk/limits.ts';
 import { entityNamespace, relativePath } from './openwhisk/names.ts';
+import { isSequence } from './openwhisk/exec.ts';
+import type { ResolvedAction } from './resolver.ts';
+import { runSequence, type SequenceAccounting, type SequenceContext } from './sequences.ts';
 import type { ActivationStore } from './store/activations.ts';
-import type { Runner, RunnableAction } from './runners/runner.ts';
+import { callerApiKey, type Runner, type RunnableAction } from './runners/runner.ts';
 
 export interface InvokeRequest {
   action: ActionDoc;
@@ -24,6 +27,12 @@ export interface InvokeRequest {
   /** When the request arrived (for waitTime), epoch ms. */
   received: number;
   cause?: string;
+  /** Set on the activations a sequence runs: upstream's `causedBy` annotation. */
+  causedBy?: 'sequence';
+  /** 'ns/binding' when the action was reached through a package binding. */
+  binding?: string;
+  /** Shared by nested sequences: atomic actions run so far by the outermost one. */
+  sequenceAccounting?: SequenceAccounting;
   /** 'failures' skips the record of a successful activation (web calls, as Adobe does). Default 'always'. */
   record?: 'always' | 'failures';
 }
@@ -39,6 +48,8 @@ export interface InvokerDeps {
   activations: ActivationStore;
   clock: Clock;
   apiHost: string;
+  /** Finds a sequence component for a caller (through packages and bindings); undefined when missing. */
+  resolveComponent?: (component: string, caller: string) => ResolvedAction | undefined;
   /** Sees every finished activation (metrics). */
   onActivation?: (activation: Activation) => void;
 }
@@ -63,7 +74,7 @@ export class Invoker {
 
   invoke(request: InvokeRequest): Invocation {
     const activationId = newActivationId();
-    const done = this.execute(activationId, request);
+    const done = isSequence(request.action.exec) ? this.sequence(activationId, request) : this.execute(activationId, request);
     const tracked: Promise<unknown> = done.then(
       (): boolean => this.inFlight.delete(tracked),
       (): boolean => this.inFlight.delete(tracked),
@@ -92,13 +103,15 @@ export class Invoker {
 
   private async execute(activationId: string, request: InvokeRequest): Promise<Activation> {
     const { action } = request;
+    const { exec } = action;
+    if (isSequence(exec)) throw new Error('sequences run through runSequence');
     const now = this.deps.clock.now();
     const runnable: RunnableAction = {
       key: actionKey(action),
-      kind: action.exec.kind,
-      code: action.exec.code,
-      binary: action.exec.binary,
-      main: action.exec.main ?? 'main',
+      kind: exec.kind,
+      code: exec.code,
+      binary: exec.binary,
+      main: exec.main ?? 'main',
       limits: action.limits,
     };
     const result = await this.deps.runner.run({
@@ -106,6 +119,7 @@ export class Invoker {
       params: { ...toObject(action.parameters), ...request.params },
       env: this.environment(activationId, request, now + action.limits.timeout),
       maxResultBytes: SYSTEM_LIMITS.maxResultSize,
+      apiKey: callerApiKey(action, request),
     });
     const annotations: KeyValue[] = [
       { key: 'path', value: `${entityNamespace(action)}/${action.name}` },
@@ -115,6 +129,8 @@ export class Invoker {
       { key: 'limits', value: action.limits },
     ];
     if (result.initTime !== undefined) annotations.push({ key: 'initTime', value: result.initTime });
+    if (request.causedBy !== undefined) annotations.push({ key: 'causedBy', value: request.causedBy });
+    if (request.binding !== undefined) annotations.push({ key: 'binding', value: request.binding });
     const record: Activation = {
       activationId,
       namespace: request.namespace,
@@ -130,9 +146,23 @@ export class Invoker {
       annotations,
     };
     if (request.cause !== undefined) record.cause = request.cause;
-    this.deps.onActivation?.(record);
-    if (request.record !== 'failures' || !record.response.success) await this.deps.activations.write(record, relativePath(action));
+    await this.finish(record, request);
     return record;
+  }
+
+  private async finish(record: Activation, request: InvokeRequest): Promise<void> {
+    this.deps.onActivation?.(record);
+    if (request.record !== 'failures' || !record.response.success) await this.deps.activations.write(record, relativePath(request.action));
+  }
+
+  private sequence(activationId: string, request: InvokeRequest): Promise<Activation> {
+    const context: SequenceContext = {
+      clock: this.deps.clock,
+      resolve: (component, caller) => this.deps.resolveComponent?.(component, caller),
+      invoke: (component) => this.invoke(component),
+      finish: (record) => this.finish(record, request),
+    };
+    return runSequence(context, activationId, request);
   }
 
   private environment(activationId: string, request: InvokeRequest, deadline: number): Record<string, string> {

@@ -5,7 +5,16 @@ import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { Invoker } from './invoker.ts';
 import { createMetrics } from './metrics.ts';
+import { inProcessApi } from './runners/isolate/api.ts';
 import { IsolatePool } from './runners/isolate/pool.ts';
+import { ALARM_HANDLERS, seedSystemPackages } from './catalog/system.ts';
+import { HOST_KIND } from './openwhisk/exec.ts';
+import { Resolver } from './resolver.ts';
+import { HostRunner, KindRouter } from './runners/host.ts';
+import { ScheduleStore } from './store/schedules.ts';
+import { Alarms, FEEDS } from './triggers/alarms.ts';
+import { alarmTargets } from './triggers/targets.ts';
+import { Triggers } from './triggers/triggers.ts';
 import { internalErrorReply, errorReply } from './api/reply.ts';
 import { ApiError } from './errors.ts';
 import { newTransactionId } from './ids.ts';
@@ -31,12 +40,17 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
   const namespaces = new NamespaceStore(db);
   namespaces.seedWellKnown(clock.now());
   const entities = new EntityStore(db);
+  seedSystemPackages(entities, clock.now());
+  const resolver = new Resolver(entities);
   const activations = new ActivationStore(db);
   const runner = new IsolatePool({
     memoryBudgetMb: config.isolateMemoryBudgetMb,
     maxInstancesPerAction: config.maxIsolatesPerAction,
     fastSliceMs: config.fastSliceMs,
     now: () => clock.now(),
+    egress: { deny: config.egressDeny, maxResponseBytes: config.fetchMaxResponseBytes },
+    // require('openwhisk') in actions: straight into the API handler (wired below).
+    api: inProcessApi(() => handler),
   });
 
   // The API host actions see is only known once the port is (port 0 picks one).
@@ -52,9 +66,23 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${http.port}`;
   // Gauges read the invoker lazily, at scrape time.
   const metrics = createMetrics(() => runner.stats(), () => invoker.inFlightCount);
-  const invoker = new Invoker({ runner, activations, clock, apiHost: config.apiHost ?? url, onActivation: (a) => metrics.observe(a) });
+  // Built-in actions (the alarms feeds) run on the host; everything else in isolates.
+  const hostRunner = new HostRunner(() => clock.now());
+  const runners = new KindRouter(runner, { [HOST_KIND]: hostRunner });
+  const invoker = new Invoker({
+    runner: runners,
+    activations,
+    clock,
+    apiHost: config.apiHost ?? url,
+    onActivation: (a) => metrics.observe(a),
+    resolveComponent: (component, caller) => resolver.findComponent(component, caller),
+  });
+  const triggers = new Triggers({ entities, resolver, invoker, activations, clock });
+  const alarms = new Alarms({ clock, store: new ScheduleStore(db), targets: alarmTargets({ entities, resolver, invoker, triggers, clock }) });
+  for (const feed of FEEDS) hostRunner.register(ALARM_HANDLERS[feed], (call) => alarms.feed(feed, call));
+  alarms.start();
   const auth = new Authenticator(namespaces, config.allowWellKnownKeys);
-  handler = createApiHandler({ config, clock, auth, entities, activations, namespaces, invoker, runner, metrics });
+  handler = createApiHandler({ config, clock, auth, entities, activations, namespaces, invoker, runner: runners, metrics, resolver, triggers, alarms });
 
   const applyRetention = (): void => {
     activations.deleteOlderThan(clock.now() - config.activationRetentionDays * 24 * HOUR);
@@ -69,6 +97,7 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
     async close() {
       http.stopListening();
       clearInterval(retentionTimer);
+      alarms.close();
       const drained = await invoker.drain(DRAIN_MS);
       if (!drained) console.error(`shutdown: activations still running after ${DRAIN_MS} ms are abandoned`);
       await runner.close();

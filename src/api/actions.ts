@@ -1,9 +1,17 @@
-/** /namespaces/{ns}/actions: CRUD and invocation. */
+/**
+ * /namespaces/{ns}/actions: CRUD and invocation, in the default package or `{pkg}/{name}`. Reads
+ * and invokes go through bindings (parameters merged); writes inside a binding are refused.
+ */
 import { ApiError, badRequest, conflict, MESSAGES, notFound } from '../errors.ts';
-import { actionKeyPrefix } from '../invoker.ts';
+import { actionKeyPrefix, type InvokeRequest } from '../invoker.ts';
 import { actionSummary, actionView, createAction, updateAction, type ActionDoc } from '../openwhisk/action.ts';
 import { invokeHttpStatus } from '../openwhisk/activation.ts';
+import { isSequence } from '../openwhisk/exec.ts';
 import { checkName, relativePath } from '../openwhisk/names.ts';
+import type { PackageDoc } from '../openwhisk/package.ts';
+import type { ResolvedAction } from '../resolver.ts';
+import { checkSequence } from '../sequences.ts';
+import { checkCronAnnotation } from '../triggers/alarms.ts';
 import type { HttpReply } from '../server/http.ts';
 import { jsonBody, payloadObject } from './body.ts';
 import type { AuthedRequest, Deps } from './context.ts';
@@ -18,12 +26,12 @@ interface Target {
 export async function handleActions(request: AuthedRequest, rest: string[], deps: Deps): Promise<HttpReply> {
   // [] lists the namespace; ['pkg', ''] (trailing slash) lists one package.
   if (rest.length === 0) return list(request, deps, undefined);
-  if (rest.length === 2 && rest[1] === '') return list(request, deps, `${checkName(rest[0]!)}/`);
+  if (rest.length === 2 && rest[1] === '') return listPackage(request, deps, checkName(rest[0]!));
   if (rest.length > 2) throw notFound();
   const target: Target = rest.length === 2 ? { pkg: checkName(rest[0]!), name: checkName(rest[1]!) } : { pkg: undefined, name: checkName(rest[0]!) };
   switch (request.method) {
     case 'GET':
-      return json(200, actionView(load(request, deps, target), request.query.get('code') !== 'false'));
+      return json(200, actionView(resolve(request, deps, target).action, request.query.get('code') !== 'false'));
     case 'PUT':
       return put(request, deps, target);
     case 'DELETE':
@@ -35,10 +43,33 @@ export async function handleActions(request: AuthedRequest, rest: string[], deps
   }
 }
 
+/** The action as the caller sees it: through its package or binding, with their parameters merged. */
+function resolve(request: AuthedRequest, deps: Deps, target: Target): ResolvedAction {
+  return deps.resolver.resolveAction({ namespace: request.namespace, ...target }, request.identity.namespace);
+}
+
+/** Writes need the package itself: it must exist and not be a binding. */
+function writablePackage(request: AuthedRequest, deps: Deps, pkg: string | undefined): void {
+  if (pkg === undefined) return;
+  const doc = deps.entities.get<PackageDoc>(request.namespace, 'packages', pkg);
+  if (!doc) throw notFound();
+  if (doc.binding) throw badRequest(MESSAGES.notAllowedOnBinding);
+}
+
 function load(request: AuthedRequest, deps: Deps, target: Target): ActionDoc {
+  writablePackage(request, deps, target.pkg);
   const doc = deps.entities.get<ActionDoc>(request.namespace, 'actions', relativePath(target));
   if (!doc) throw notFound();
   return doc;
+}
+
+/** `GET …/actions/{pkg}/`: a package's actions (a binding's are those of the package it binds). */
+function listPackage(request: AuthedRequest, deps: Deps, pkg: string): HttpReply {
+  const { pkg: holder } = deps.resolver.resolvePackage(request.namespace, pkg, request.identity.namespace);
+  const paging = listPaging(request.query, 'actions');
+  const prefix = `${holder.name}/`;
+  if (flag(request.query, 'count')) return json(200, { actions: deps.entities.count(holder.namespace, 'actions', prefix) });
+  return json(200, deps.entities.list<ActionDoc>(holder.namespace, 'actions', { prefix, ...paging }).map(actionSummary));
 }
 
 function list(request: AuthedRequest, deps: Deps, prefix: string | undefined): HttpReply {
@@ -53,7 +84,7 @@ function list(request: AuthedRequest, deps: Deps, prefix: string | undefined): H
 function put(request: AuthedRequest, deps: Deps, target: Target): HttpReply {
   const body = jsonBody(request, undefined);
   if (body === undefined) throw badRequest('The request content was malformed: expected a JSON object.');
-  if (target.pkg !== undefined && !deps.entities.get(request.namespace, 'packages', target.pkg)) throw notFound();
+  writablePackage(request, deps, target.pkg);
   const path = relativePath(target);
   const existing = deps.entities.get<ActionDoc>(request.namespace, 'actions', path);
   const now = deps.clock.now();
@@ -64,8 +95,11 @@ function put(request: AuthedRequest, deps: Deps, target: Target): HttpReply {
   } else {
     doc = createAction({ namespace: request.namespace, ...target }, body, now);
   }
+  if (isSequence(doc.exec) && doc.exec !== existing?.exec) checkSequence(deps.resolver, doc, doc.exec.components, request.identity.namespace);
+  checkCronAnnotation(doc.annotations);
   deps.entities.put(request.namespace, 'actions', path, doc);
   if (existing) deps.runner.invalidate(actionKeyPrefix(existing));
+  deps.alarms.syncAction(doc);
   return json(200, actionView(doc));
 }
 
@@ -73,15 +107,16 @@ function remove(request: AuthedRequest, deps: Deps, target: Target): HttpReply {
   const doc = load(request, deps, target);
   deps.entities.delete(request.namespace, 'actions', relativePath(target));
   deps.runner.invalidate(actionKeyPrefix(doc));
+  deps.alarms.removeAction(request.namespace, relativePath(target));
   return json(200, actionView(doc));
 }
 
 async function invoke(request: AuthedRequest, deps: Deps, target: Target): Promise<HttpReply> {
   const params = payloadObject(request);
-  const action = load(request, deps, target);
+  const { action, binding } = resolve(request, deps, target);
   const blocking = flag(request.query, 'blocking');
   const waitMs = blockingWait(request, deps.config.maxBlockingWaitMs);
-  const invocation = deps.invoker.invoke({
+  const invokeRequest: InvokeRequest = {
     action,
     params,
     namespace: request.identity.namespace,
@@ -89,7 +124,9 @@ async function invoke(request: AuthedRequest, deps: Deps, target: Target): Promi
     authKey: request.identity.authKey,
     transactionId: request.transactionId,
     received: request.received,
-  });
+  };
+  if (binding !== undefined) invokeRequest.binding = binding;
+  const invocation = deps.invoker.invoke(invokeRequest);
   const idHeader = { 'x-openwhisk-activation-id': invocation.activationId };
   const accepted = (): HttpReply => json(202, { activationId: invocation.activationId }, idHeader);
   // The record is written when the run ends; if no one is waiting any more, a failure is logged.

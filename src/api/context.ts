@@ -4,6 +4,9 @@ import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Invoker } from '../invoker.ts';
 import type { Metrics } from '../metrics.ts';
+import type { Resolver } from '../resolver.ts';
+import type { Alarms } from '../triggers/alarms.ts';
+import type { Triggers } from '../triggers/triggers.ts';
 import type { Runner } from '../runners/runner.ts';
 import type { HttpRequest } from '../server/http.ts';
 import type { ActivationStore } from '../store/activations.ts';
@@ -20,6 +23,9 @@ export interface Deps {
   invoker: Invoker;
   runner: Runner;
   metrics: Metrics;
+  resolver: Resolver;
+  triggers: Triggers;
+  alarms: Alarms;
 }
 
 export interface ApiRequest {

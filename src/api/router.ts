@@ -5,6 +5,9 @@ import { checkNamespace } from '../openwhisk/names.ts';
 import type { Handler, HttpReply, HttpRequest } from '../server/http.ts';
 import { handleActions } from './actions.ts';
 import { handleActivations } from './activations.ts';
+import { handlePackages } from './packages.ts';
+import { handleRules } from './rules.ts';
+import { handleTriggers } from './triggers.ts';
 import type { ApiRequest, AuthedRequest, Deps } from './context.ts';
 import { apiInfo, rootInfo } from './info.ts';
 import { listNamespaces, namespaceLimits } from './namespaces.ts';
@@ -63,10 +66,11 @@ function route(http: HttpRequest, transactionId: string, deps: Deps): HttpReply 
   }
   const named = segments[1]!;
   const namespace = named === '_' ? identity.namespace : checkNamespace(named);
-  // Another namespace's entities are private (public packages come with packages).
-  if (namespace !== identity.namespace) throw forbidden();
-  const authed: AuthedRequest = { ...request, identity, namespace };
   const [, , collection, ...rest] = segments;
+  // Another namespace's entities are private, but for reading its published packages and
+  // reading or invoking the actions in them.
+  if (namespace !== identity.namespace && !sharedAccess(request.method, collection, rest, namespace, deps)) throw forbidden();
+  const authed: AuthedRequest = { ...request, identity, namespace };
   switch (collection) {
     case undefined:
       if (request.method !== 'GET') throw new ApiError('methodNotAllowed');
@@ -75,12 +79,37 @@ function route(http: HttpRequest, transactionId: string, deps: Deps): HttpReply 
       return handleActions(authed, rest, deps);
     case 'activations':
       return handleActivations(authed, rest, deps);
+    case 'packages':
+      return handlePackages(authed, rest, deps);
+    case 'triggers':
+      return handleTriggers(authed, rest, deps);
+    case 'rules':
+      return handleRules(authed, rest, deps);
     case 'limits':
       if (rest.length > 0) throw notFound();
       return namespaceLimits(authed);
     default:
       throw notFound();
   }
+}
+
+/**
+ * What a caller may do in another namespace (upstream's package entitlement): list its packages
+ * (the handler shows only published ones), GET a published package, and GET, invoke or list the
+ * actions of one. Bindings are never shared; whether a published package exists is checked here
+ * so that a missing one is 403 like a private one.
+ */
+function sharedAccess(method: string, collection: string | undefined, rest: string[], namespace: string, deps: Deps): boolean {
+  if (collection === 'packages') {
+    if (method !== 'GET') return false;
+    return rest.length === 0 || (rest.length === 1 && deps.resolver.isSharedPackage(namespace, rest[0]!));
+  }
+  if (collection === 'actions' && rest.length === 2) {
+    const listing = rest[1] === '';
+    if (!(method === 'GET' || (method === 'POST' && !listing))) return false;
+    return deps.resolver.isSharedPackage(namespace, rest[0]!);
+  }
+  return false;
 }
 
 function isRead(method: string): boolean {

@@ -1,6 +1,7 @@
 /** The action entity: how a PUT body becomes a stored document, and how it is shown. Pure. */
 import { badRequest } from '../errors.ts';
-import { parseExec, type Exec } from './exec.ts';
+import { checkActionArchive } from './archive.ts';
+import { isSequence, parseActionExec, type Exec } from './exec.ts';
 import { parseKeyValues, withValue, type KeyValue } from './keyvalues.ts';
 import { DEFAULT_LIMITS, mergeLimits, type ActionLimits } from './limits.ts';
 import { entityNamespace } from './names.ts';
@@ -46,13 +47,14 @@ export function createAction(
 ): ActionDoc {
   const body = asBody(input);
   if (body.exec === undefined) throw badRequest('exec undefined');
-  const exec = parseExec(body.exec);
+  const exec = parseActionExec(body.exec, ref.namespace);
+  checkActionArchive(exec);
   return {
     ...ref,
     version: INITIAL_VERSION,
     publish: parsePublish(body.publish, false),
     exec,
-    parameters: parseKeyValues(body.parameters, 'parameters'),
+    parameters: isSequence(exec) ? sequenceParameters(exec.components) : parseKeyValues(body.parameters, 'parameters'),
     limits: mergeLimits(body.limits, DEFAULT_LIMITS),
     annotations: systemAnnotations(parseKeyValues(body.annotations, 'annotations'), exec, true),
     updated: now,
@@ -62,7 +64,8 @@ export function createAction(
 /** Update merges: omitted fields keep their old values; `delAnnotations` removes keys. */
 export function updateAction(old: ActionDoc, input: unknown, now: number): ActionDoc {
   const body = asBody(input);
-  const exec = body.exec === undefined || body.exec === null ? old.exec : parseExec(body.exec);
+  const exec = body.exec === undefined || body.exec === null ? old.exec : parseActionExec(body.exec, old.namespace);
+  if (exec !== old.exec) checkActionArchive(exec);
   let annotations = body.annotations === undefined || body.annotations === null
     ? old.annotations
     : parseKeyValues(body.annotations, 'annotations');
@@ -78,18 +81,39 @@ export function updateAction(old: ActionDoc, input: unknown, now: number): Actio
     version: bumpPatch(old.version),
     publish: parsePublish(body.publish, old.publish),
     exec,
-    parameters: body.parameters === undefined || body.parameters === null ? old.parameters : parseKeyValues(body.parameters, 'parameters'),
+    parameters: updatedParameters(old, exec, body.parameters),
     limits: mergeLimits(body.limits, old.limits),
     annotations: systemAnnotations(annotations, exec, false),
     updated: now,
   };
 }
 
+/**
+ * Upstream keeps a sequence's components in a `_actions` parameter too (a leftover of sequences
+ * once run by a system action); other parameters of a sequence are discarded.
+ */
+function sequenceParameters(components: string[]): KeyValue[] {
+  return [{ key: '_actions', value: components }];
+}
+
+/** Upstream's rule: a sequence's parameters are always its components; a former sequence's are not inherited. */
+function updatedParameters(old: ActionDoc, exec: Exec, given: unknown): KeyValue[] {
+  if (isSequence(exec)) return sequenceParameters(exec.components);
+  if (given !== undefined && given !== null) return parseKeyValues(given, 'parameters');
+  return isSequence(old.exec) ? [] : old.parameters;
+}
+
+function execView(exec: Exec, includeCode: boolean): Body {
+  if (isSequence(exec)) return { kind: exec.kind, components: exec.components };
+  const view: Body = { kind: exec.kind, binary: exec.binary };
+  if (includeCode) view.code = exec.code;
+  if (exec.main !== undefined) view.main = exec.main;
+  return view;
+}
+
 /** The action as `GET` returns it; `code: false` leaves the code out. */
 export function actionView(doc: ActionDoc, includeCode = true): Body {
-  const exec: Record<string, unknown> = { kind: doc.exec.kind, binary: doc.exec.binary };
-  if (includeCode) exec.code = doc.exec.code;
-  if (doc.exec.main !== undefined) exec.main = doc.exec.main;
+  const exec = execView(doc.exec, includeCode);
   return {
     namespace: entityNamespace(doc),
     name: doc.name,
@@ -112,7 +136,7 @@ export function actionSummary(doc: ActionDoc): Body {
     publish: doc.publish,
     annotations: doc.annotations,
     limits: doc.limits,
-    exec: { binary: doc.exec.binary },
+    exec: { binary: isSequence(doc.exec) ? false : doc.exec.binary },
     updated: doc.updated,
   };
 }

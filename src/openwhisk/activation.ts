@@ -28,12 +28,18 @@ export interface Activation {
   annotations: KeyValue[];
 }
 
+/** A trigger's record only says that it fired (and what became of its rules): no end, no duration. */
+export type TriggerActivation = Omit<Activation, 'end' | 'duration'>;
+
+/** What the activation store holds and the activations API shows. */
+export type ActivationRecord = Activation | TriggerActivation;
+
 export function activationResponse(statusCode: StatusCode, result: unknown): ActivationResponse {
   return { status: STATUS[statusCode], statusCode, success: statusCode === 0, result };
 }
 
 /** What the list endpoint returns per record without `docs=true`. */
-export function activationSummary(a: Activation): Record<string, unknown> {
+export function activationSummary(a: ActivationRecord): Record<string, unknown> {
   const summary: Record<string, unknown> = {
     activationId: a.activationId,
     namespace: a.namespace,
@@ -42,11 +48,14 @@ export function activationSummary(a: Activation): Record<string, unknown> {
     publish: a.publish,
     annotations: a.annotations,
     start: a.start,
-    end: a.end,
-    duration: a.duration,
-    statusCode: a.response.statusCode,
   };
   if (a.cause !== undefined) summary.cause = a.cause;
+  // Upstream: a trigger activation (no end) has no end, duration or statusCode in its summary.
+  if ('end' in a) {
+    summary.end = a.end;
+    summary.duration = a.duration;
+    summary.statusCode = a.response.statusCode;
+  }
   return summary;
 }
 

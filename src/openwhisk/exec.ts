@@ -1,6 +1,7 @@
 /** Action `exec`: the runtime kinds we serve, kind resolution, code and binary detection. Pure. */
-import { badRequest } from '../errors.ts';
+import { badRequest, MESSAGES } from '../errors.ts';
 import { SYSTEM_LIMITS } from './limits.ts';
+import { parseFullyQualifiedName, qualifiedNameWithLeadingSlash } from './names.ts';
 
 export interface CodeExec {
   kind: string;
@@ -9,7 +10,21 @@ export interface CodeExec {
   main?: string;
 }
 
-export type Exec = CodeExec;
+/** A sequence: fully qualified components ('/ns/a', '/ns/pkg/a'), each run on the previous result. */
+export interface SequenceExec {
+  kind: 'sequence';
+  components: string[];
+}
+
+export type Exec = CodeExec | SequenceExec;
+
+export const SEQUENCE_KIND = 'sequence';
+/** Actions the server implements itself (the alarms feeds); `code` names the handler. Never user-creatable. */
+export const HOST_KIND = 'edgewhisk:host';
+
+export function isSequence(exec: Exec): exec is SequenceExec {
+  return exec.kind === SEQUENCE_KIND;
+}
 
 interface RuntimeKind {
   kind: string;
@@ -46,8 +61,20 @@ export function looksBinary(code: string): boolean {
   return trimmed.length > 0 && trimmed.length % 4 === 0 && BASE64.test(trimmed);
 }
 
-/** Validates `exec` from a PUT body. */
-export function parseExec(input: unknown): Exec {
+/**
+ * Validates `exec` from an action PUT body: a sequence or code. Sequence components are checked
+ * for shape only (existence and cycles need the store); `_` in them becomes `namespace`.
+ */
+export function parseActionExec(input: unknown, namespace: string): Exec {
+  const raw = input as Record<string, unknown> | null | undefined;
+  if (typeof raw === 'object' && raw !== null && typeof raw.kind === 'string' && raw.kind.trim().toLowerCase() === SEQUENCE_KIND) {
+    return parseSequence(raw.components, namespace);
+  }
+  return parseExec(input);
+}
+
+/** Validates a code `exec` (a runtime kind and its code). */
+export function parseExec(input: unknown): CodeExec {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw badRequest('exec must be an object.');
   const raw = input as Record<string, unknown>;
   if (typeof raw.kind !== 'string') throw badRequest("exec.kind must be a string.");
@@ -60,9 +87,21 @@ export function parseExec(input: unknown): Exec {
   if (raw.main !== undefined && (typeof raw.main !== 'string' || raw.main.trim() === '')) {
     throw badRequest('exec.main must be a non-empty string.');
   }
-  const exec: Exec = { kind, code: raw.code, binary: looksBinary(raw.code) };
+  const exec: CodeExec = { kind, code: raw.code, binary: looksBinary(raw.code) };
   if (typeof raw.main === 'string') exec.main = raw.main;
   return exec;
+}
+
+function parseSequence(input: unknown, namespace: string): SequenceExec {
+  if (input === undefined || input === null) throw badRequest("'components' must be defined for sequence kind");
+  if (!Array.isArray(input)) throw badRequest("'components' must be an array");
+  if (input.length === 0) throw badRequest(MESSAGES.sequenceNoComponent);
+  if (input.length > SYSTEM_LIMITS.maxSequenceLength) throw badRequest(MESSAGES.sequenceIsTooLong);
+  const components = input.map((c: unknown) => {
+    if (typeof c !== 'string') throw badRequest(MESSAGES.malformedQualifiedName);
+    return qualifiedNameWithLeadingSlash(parseFullyQualifiedName(c, namespace));
+  });
+  return { kind: SEQUENCE_KIND, components };
 }
 
 /** The runtime listing of `GET /`, in OpenWhisk's shape. */

@@ -41,3 +41,11 @@ export function withValue(list: KeyValue[], key: string, value: unknown): KeyVal
   copy[index] = { key, value };
   return copy;
 }
+
+/** `base` with `over` laid on top: keys of `over` replace those of `base` (upstream's Parameters `++`). */
+export function mergeKeyValues(base: KeyValue[], over: KeyValue[]): KeyValue[] {
+  if (base.length === 0) return over;
+  if (over.length === 0) return base;
+  const replaced = new Set(over.map((kv) => kv.key));
+  return [...base.filter((kv) => !replaced.has(kv.key)), ...over];
+}

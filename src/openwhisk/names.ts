@@ -63,3 +63,22 @@ export function parseQualifiedName(value: string, defaultNamespace: string): Ent
   const pkg = parts.length === 1 ? checkName(parts[0]!) : undefined;
   return { namespace: namespace === '_' ? defaultNamespace : checkNamespace(namespace), pkg, name };
 }
+
+/** '/guest/pkg/a': how sequence components and rule references are written. */
+export function qualifiedNameWithLeadingSlash(ref: EntityRef): string {
+  return `/${fullPath(ref)}`;
+}
+
+/**
+ * Parses a name that must carry its namespace: '/ns/a', '/ns/pkg/a' (the leading slash is
+ * optional, as in upstream's EntityPath). `_` stands for `defaultNamespace`.
+ */
+export function parseFullyQualifiedName(value: string, defaultNamespace: string): EntityRef {
+  const parts = (value.startsWith('/') ? value.slice(1) : value).split('/');
+  if (parts.length < 2) throw badRequest(MESSAGES.malformedQualifiedName);
+  if (parts.length > 3 || parts.some((p) => p === '')) throw badRequest(`The name '${value}' is not a valid entity name.`);
+  const [namespace, ...rest] = parts as [string, ...string[]];
+  const name = checkName(rest.pop()!);
+  const pkg = rest.length === 1 ? checkName(rest[0]!) : undefined;
+  return { namespace: namespace === '_' ? defaultNamespace : checkNamespace(namespace), pkg, name };
+}

@@ -21,6 +21,11 @@ export interface RunRequest {
   /** The __OW_* values the action sees in process.env / its environment. */
   env: Record<string, string>;
   maxResultBytes: number;
+  /**
+   * The caller's `uuid:key`, when the activation may act as its caller on the OpenWhisk API
+   * (require('openwhisk') inside the action); see callerApiKey. Never handed to the isolate.
+   */
+  apiKey?: string | undefined;
 }
 
 export interface RunResult {
@@ -40,4 +45,20 @@ export interface Runner {
   /** Drops warm state of actions whose key starts with `prefix` (after an update or delete). */
   invalidate(prefix: string): void;
   close(): Promise<void>;
+}
+
+/**
+ * Whether an activation may act as its caller when its code calls the OpenWhisk API. Upstream gives
+ * the caller's key to the action only when it is annotated provide-api-key; here the built-in
+ * client needs no key in the isolate, so the same rule is kept where it protects someone: the code
+ * of another namespace (a shared package, a public action) may act as its caller only when its
+ * owner asked for it with provide-api-key. An action of the caller's own namespace runs the
+ * caller's own code, so it may.
+ */
+export function callerApiKey(
+  action: { namespace: string; annotations: readonly { key: string; value: unknown }[] },
+  caller: { namespace: string; authKey: string },
+): string | undefined {
+  if (caller.namespace === action.namespace) return caller.authKey;
+  return action.annotations.some((kv) => kv.key === 'provide-api-key' && kv.value === true) ? caller.authKey : undefined;
 }

@@ -3,7 +3,7 @@
  * is inserted in one transaction, and each writer's promise settles after that commit, so a
  * blocking invoke answers only once its record is durable, at a fraction of a commit per record.
  */
-import type { Activation } from '../openwhisk/activation.ts';
+import type { ActivationRecord } from '../openwhisk/activation.ts';
 import type { Db } from './db.ts';
 
 export interface ActivationQuery {
@@ -16,7 +16,7 @@ export interface ActivationQuery {
 }
 
 interface Pending {
-  record: Activation;
+  record: ActivationRecord;
   path: string;
   resolve: () => void;
   reject: (error: Error) => void;
@@ -40,7 +40,7 @@ export class ActivationStore {
   }
 
   /** Queues the record; the promise settles once its transaction has committed. */
-  write(record: Activation, path: string): Promise<void> {
+  write(record: ActivationRecord, path: string): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ record, path, resolve, reject });
       if (!this.flushScheduled) {
@@ -69,17 +69,17 @@ export class ActivationStore {
     for (const p of batch) p.resolve();
   }
 
-  get(namespace: string, id: string): Activation | undefined {
+  get(namespace: string, id: string): ActivationRecord | undefined {
     const row = this.getStmt.get(id, namespace);
-    return row ? (JSON.parse(row.doc) as Activation) : undefined;
+    return row ? (JSON.parse(row.doc) as ActivationRecord) : undefined;
   }
 
-  list(query: ActivationQuery): Activation[] {
+  list(query: ActivationQuery): ActivationRecord[] {
     const { sql, params } = this.where(query);
     return this.db
       .prepare<unknown[], { doc: string }>(`SELECT doc FROM activations WHERE ${sql} ORDER BY start DESC LIMIT ? OFFSET ?`)
       .all(...params, query.limit, query.skip)
-      .map((row) => JSON.parse(row.doc) as Activation);
+      .map((row) => JSON.parse(row.doc) as ActivationRecord);
   }
 
   count(query: ActivationQuery): number {

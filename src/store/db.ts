@@ -31,6 +31,13 @@ const MIGRATIONS: string[] = [
    ) STRICT;
    CREATE INDEX activations_by_start ON activations (namespace, start DESC);
    CREATE INDEX activations_by_path ON activations (namespace, path, start DESC);`,
+  // Alarms and `cron`-annotated actions. next_fire is NULL once a schedule has ended.
+  `CREATE TABLE schedules (
+     id TEXT PRIMARY KEY,
+     namespace TEXT NOT NULL,
+     doc TEXT NOT NULL,
+     next_fire INTEGER
+   ) STRICT, WITHOUT ROWID;`,
 ];
 
 /**

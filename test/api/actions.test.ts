@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionBody, clientError, expectApiError, expectJson, kv, sleep, type Json } from '../helpers/api.ts';
-import { startTestServer, SYSTEM_KEY, type TestServer } from '../helpers/server.ts';
+import { createNamespace } from '../helpers/namespaces.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const DEFAULT_LIMITS = { timeout: 60000, memory: 256, logs: 10, concurrency: 1 };
 const CODE = 'function main(params) { return params }';
@@ -232,13 +233,15 @@ describe('actions CRUD', () => {
 
 describe('actions list', () => {
   let t: TestServer;
-  // whisk.system's namespace starts empty, so counts are exact.
-  const list = async (query = ''): Promise<Json[]> => expectJson(await t.request('GET', `/api/v1/namespaces/_/actions${query}`, undefined, { auth: SYSTEM_KEY }), 200);
+  // A fresh namespace starts empty, so counts are exact (whisk.system holds the catalog packages).
+  let listerKey = '';
+  const list = async (query = ''): Promise<Json[]> => expectJson(await t.request('GET', `/api/v1/namespaces/_/actions${query}`, undefined, { auth: listerKey }), 200);
   const names = ['one', 'two', 'three', 'four', 'five'];
 
   beforeAll(async () => {
     t = await startTestServer();
-    const system = t.client(SYSTEM_KEY);
+    listerKey = createNamespace(t.dataDir, 'lister');
+    const system = t.client(listerKey);
     for (const name of names) {
       await system.actions.create({ name, action: CODE, params: { secret: name } });
       await sleep(3); // distinct `updated`, so the order is defined
@@ -250,7 +253,7 @@ describe('actions list', () => {
     const all = await list();
     expect(all.map((a) => a.name)).toEqual([...names].reverse());
     for (const item of all) {
-      expect(item).toMatchObject({ namespace: 'whisk.system', version: '0.0.1', publish: false, limits: DEFAULT_LIMITS, exec: { binary: false } });
+      expect(item).toMatchObject({ namespace: 'lister', version: '0.0.1', publish: false, limits: DEFAULT_LIMITS, exec: { binary: false } });
       expect(item.exec).not.toHaveProperty('code');
       expect(item).not.toHaveProperty('parameters');
       expect(kv(item.annotations, 'exec')).toBe('nodejs:24');
@@ -259,7 +262,7 @@ describe('actions list', () => {
   });
 
   it('the client lists the same', async () => {
-    const listed = await t.client(SYSTEM_KEY).actions.list();
+    const listed = await t.client(listerKey).actions.list();
     expect(listed.map((a) => a.name)).toEqual([...names].reverse());
   });
 
@@ -270,24 +273,24 @@ describe('actions list', () => {
     expect((await list('?skip=4')).map((a) => a.name)).toEqual(all.slice(4));
     expect(await list('?skip=5')).toEqual([]);
     expect((await list('?limit=0')).map((a) => a.name)).toEqual(all);
-    const viaClient = await t.client(SYSTEM_KEY).actions.list({ skip: 2, limit: 2 });
+    const viaClient = await t.client(listerKey).actions.list({ skip: 2, limit: 2 });
     expect(viaClient.map((a) => a.name)).toEqual(all.slice(2, 4));
   });
 
   it('count=true gives {actions: n}', async () => {
-    expect(await expectJson(await t.request('GET', '/api/v1/namespaces/_/actions?count=true', undefined, { auth: SYSTEM_KEY }), 200)).toEqual({ actions: 5 });
-    expect(await t.client(SYSTEM_KEY).actions.list({ count: true })).toEqual({ actions: 5 });
+    expect(await expectJson(await t.request('GET', '/api/v1/namespaces/_/actions?count=true', undefined, { auth: listerKey }), 200)).toEqual({ actions: 5 });
+    expect(await t.client(listerKey).actions.list({ count: true })).toEqual({ actions: 5 });
     // guest's own namespace is separate
     expect(await expectJson(await t.request('GET', '/api/v1/namespaces/_/actions?count=true'), 200)).toEqual({ actions: 0 });
   });
 
   it('an update moves the action to the front', async () => {
-    await t.client(SYSTEM_KEY).actions.update({ name: 'one', params: { secret: 'again' } });
+    await t.client(listerKey).actions.update({ name: 'one', params: { secret: 'again' } });
     expect((await list('?limit=1'))[0]!.name).toBe('one');
   });
 
   it.each(['?limit=201', '?limit=-1', '?limit=abc', '?skip=-1', '?skip=x'])('bad paging %s → 400 {error, code}', async (query) => {
-    await expectApiError(await t.request('GET', `/api/v1/namespaces/_/actions${query}`, undefined, { auth: SYSTEM_KEY }), 400);
+    await expectApiError(await t.request('GET', `/api/v1/namespaces/_/actions${query}`, undefined, { auth: listerKey }), 400);
   });
 });
 

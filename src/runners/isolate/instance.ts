@@ -6,15 +6,29 @@
  * - slow: on isolated-vm's own threads (async apply), so a busy action never blocks the server;
  *   its deadline is enforced by disposing the isolate from a host timer.
  * - fast: on the event loop (applySync) with isolated-vm's `timeout` set to a small slice. A call
- *   that overruns the slice loses this isolate and is run again on the slow path in a fresh one;
- *   nothing it did escaped the isolate, since the fast path calls no host operation.
+ *   that overruns the slice loses this isolate and is run again on the slow path in a fresh one.
+ *   That is safe because nothing leaves the isolate during a call: every host operation it asks
+ *   for (timers, fetch, API calls) arrives through an `ignored` callback, which runs on the event
+ *   loop only after the call has returned, and is dropped if the isolate is gone by then.
  * An activation whose promise is still pending after start() completes later: the prelude calls
- * the host's notify callback and the host takes the outcome.
+ * the host's notify callback and the host takes the outcome. Everything that happens meanwhile
+ * (timer callbacks, fetch answers) runs through async apply, under the activation's deadline.
+ *
+ * Each activation, and the init before the first, is a "scope" (a number): the host broker only
+ * serves the open scope and cancels what it left pending when it ends.
  */
 import ivm from 'isolated-vm';
 import { MESSAGES } from '../../errors.ts';
+import { ArchiveError, archiveEntry } from '../../openwhisk/archive.ts';
+import { ROOT, resolveModule, type ModuleFiles } from '../../openwhisk/resolve.ts';
+import type { Egress } from '../../egress/fetch.ts';
 import type { RunnableAction } from '../runner.ts';
-import type { BlankIsolate, StartFn, TakeFn } from './blank.ts';
+import type { ApiCaller } from './api.ts';
+import type { ArchiveCache } from './archives.ts';
+import type { BlankIsolate, DeliverFn, StartFn, TakeFn } from './blank.ts';
+import { compute, isolateError } from './compute.ts';
+import { linkModules, ModuleLinkError } from './esm.ts';
+import { HostBroker, type Identity } from './host.ts';
 
 /** The raw outcome of one call. `initTime` is set for calls that waited for a cold start. */
 export type CallOutcome =
@@ -26,17 +40,38 @@ export type CallOutcome =
   | { kind: 'retry'; overran: boolean }
   | { kind: 'initFailed'; message: string; timedOut: boolean; logs: string[]; start: number; end: number };
 
+/** What the server lends every instance: the way out (fetch), the API, decoded archives. */
+export interface InstanceHost {
+  egress: Egress;
+  api: ApiCaller | undefined;
+  archives: ArchiveCache;
+}
+
+/** Per-call facts the isolate's host side needs. */
+export interface CallContext {
+  env: Record<string, string>;
+  /** The key API calls act with, when the activation may act as its caller. */
+  apiKey: string | undefined;
+}
+
 interface Call {
   input: string;
   fast: boolean;
+  context: CallContext;
   resolve: (outcome: CallOutcome) => void;
   queued: number;
   start: number;
   cold: boolean;
+  scope: number;
+  /** Log lines the host adds (unhandled rejections reported by isolated-vm). */
+  notes: string[];
 }
 
 type InitState = { ok: true } | { ok: false; message: string; timedOut: boolean; logs: string[] };
 type DeathReason = 'timeout' | 'oom' | 'evicted';
+
+const NO_FILES: ModuleFiles = { files: new Map(), dirs: new Set([ROOT]) };
+const MAX_SPECIFIER = 4096;
 
 export class IsolateInstance {
   readonly action: RunnableAction;
@@ -48,24 +83,43 @@ export class IsolateInstance {
 
   private readonly now: () => number;
   private readonly fastSliceMs: number;
+  private readonly host: InstanceHost;
   private readonly isolate: ivm.Isolate;
   private readonly ready: Promise<InitState>;
   private state: InitState | undefined;
   private readonly startRef: ivm.Reference<StartFn>;
   private readonly takeRef: ivm.Reference<TakeFn>;
+  private readonly deliverRef: ivm.Reference<DeliverFn>;
+  private readonly initFailedRef: ivm.Reference<(reason: string) => string>;
+  private readonly broker: HostBroker;
   private readonly waiting: Call[] = [];
   private current: Call | undefined;
   private timer: NodeJS.Timeout | undefined;
   private death: DeathReason | undefined;
+  /** The scope the broker serves: init is 1, then one per call. */
+  private scope = 0;
+  /** The action's files (archives) for require and import. */
+  private files: ModuleFiles = NO_FILES;
+  /** Set while init waits for an ES module's top-level await; settles with take()'s answer. */
+  private initWaiter: ((answer: string) => void) | undefined;
+  private initNotes: string[] = [];
+  /** Whether init went the ES module way (and left hooks to remove). */
+  private linked = false;
+  /** After a successful init: the first call's context, which inherits init's open scope. */
+  private carried: CallContext | undefined;
 
-  /** `blank` has the prelude loaded; `started` is when the cold start began (for initTime). */
-  constructor(action: RunnableAction, blank: BlankIsolate, started: number, now: () => number, fastSliceMs: number) {
+  /** `blank` has the runtime loaded; `started` is when the cold start began (for initTime). */
+  constructor(action: RunnableAction, blank: BlankIsolate, started: number, now: () => number, fastSliceMs: number, host: InstanceHost) {
     this.action = action;
     this.now = now;
     this.fastSliceMs = fastSliceMs;
+    this.host = host;
     this.isolate = blank.isolate;
     this.startRef = blank.start;
     this.takeRef = blank.take;
+    this.deliverRef = blank.deliver;
+    this.initFailedRef = blank.initFailed;
+    this.broker = new HostBroker({ egress: host.egress, api: host.api, deliver: (scope, id, status, a, b) => this.deliver(scope, id, status, a, b) });
     this.ready = this.initialize(blank)
       .catch((error: unknown) => this.initFailure(error))
       .then((state) => {
@@ -74,6 +128,11 @@ export class IsolateInstance {
         if (state.ok) this.measureHeap();
         else this.dispose('evicted');
         this.pump();
+        // Nobody took init's scope over: what it left pending ends now.
+        if (this.carried !== undefined) {
+          this.carried = undefined;
+          this.broker.end();
+        }
         return state;
       });
   }
@@ -87,10 +146,10 @@ export class IsolateInstance {
     return this.death === undefined && !this.isolate.isDisposed;
   }
 
-  run(input: string, fast: boolean): Promise<CallOutcome> {
+  run(input: string, fast: boolean, context: CallContext = { env: {}, apiKey: undefined }): Promise<CallOutcome> {
     return new Promise((resolve) => {
       const now = this.now();
-      this.waiting.push({ input, fast, resolve, queued: now, start: now, cold: this.state === undefined });
+      this.waiting.push({ input, fast, context, resolve, queued: now, start: now, cold: this.state === undefined, scope: 0, notes: [] });
       this.pump();
     });
   }
@@ -99,7 +158,11 @@ export class IsolateInstance {
   dispose(reason: DeathReason = 'evicted'): void {
     this.death ??= reason;
     clearTimeout(this.timer);
+    this.broker.end();
     if (!this.isolate.isDisposed) this.isolate.dispose();
+    const waiter = this.initWaiter;
+    this.initWaiter = undefined;
+    waiter?.('');
   }
 
   measureHeap(): void {
@@ -124,29 +187,55 @@ export class IsolateInstance {
       }
       this.current = call;
       call.start = this.now();
+      call.scope = this.openScope(call.context);
       if (call.fast) this.startFast(call);
       else this.startSlow(call);
     }
+  }
+
+  private openScope(context: CallContext | undefined): number {
+    // The call that caused the cold start continues init's scope: what the module started while
+    // loading (a fetch, a timer) is still pending for it, as it would be in a fresh container.
+    const carried = this.carried;
+    this.carried = undefined;
+    if (carried !== undefined && carried === context) return this.scope;
+    this.scope++;
+    const identity: Identity = { apiKey: context?.apiKey, transactionId: context?.env.__OW_TRANSACTION_ID };
+    this.broker.begin(this.scope, identity);
+    return this.scope;
   }
 
   private startFast(call: Call): void {
     const began = performance.now();
     let output: string;
     try {
-      output = this.startRef.applySync(undefined, [call.input], { timeout: this.fastSliceMs });
+      output = this.fastApply(this.startRef, [call.input, call.scope], call);
+      if (output === '') output = this.fastApply(this.takeRef, [], call);
     } catch (error) {
       this.fastFailure(call, error);
       return;
     }
     if (output === '') {
-      output = this.takeRef.applySync(undefined, [], { timeout: this.fastSliceMs });
-      if (output === '') {
-        this.awaitCompletion(call);
-        return;
-      }
+      this.awaitCompletion(call);
+      return;
     }
     const runMs = performance.now() - began;
     this.finish(call, this.withInit(call, { kind: 'done', output, start: call.start, end: this.now(), runMs }));
+  }
+
+  /**
+   * applySync under the slice. isolated-vm reports a promise rejected without a handler during the
+   * call by throwing it from the call; the call itself completed, so that becomes a log line and
+   * the outcome is taken.
+   */
+  private fastApply(ref: ivm.Reference<StartFn> | ivm.Reference<TakeFn>, args: [string, number] | [], call: Call): string {
+    try {
+      return (ref as ivm.Reference<(...args: (string | number)[]) => string>).applySync(undefined, args, { timeout: this.fastSliceMs });
+    } catch (error) {
+      if (!this.alive || /timed out/i.test(String(error))) throw error;
+      call.notes.push(rejectionLine(error));
+      return this.takeRef.applySync(undefined, [], { timeout: this.fastSliceMs });
+    }
   }
 
   /** A fast call threw: it overran its slice (retry slow, unless the slice was its whole timeout), or the isolate died. */
@@ -164,7 +253,7 @@ export class IsolateInstance {
   private startSlow(call: Call): void {
     this.armDeadline(call);
     const began = performance.now();
-    this.startRef.apply(undefined, [call.input]).then(
+    this.startRef.apply(undefined, [call.input, call.scope]).then(
       (output) => {
         if (this.current !== call) return;
         if (typeof output === 'string' && output !== '') {
@@ -175,7 +264,13 @@ export class IsolateInstance {
         }
       },
       (error: unknown) => {
-        if (this.current === call) this.finish(call, this.failure(call, error));
+        if (this.current !== call) return;
+        if (this.isRejection(error)) {
+          call.notes.push(rejectionLine(error));
+          this.collect(call);
+        } else {
+          this.finish(call, this.failure(call, error));
+        }
       },
     );
   }
@@ -186,8 +281,26 @@ export class IsolateInstance {
   }
 
   private onNotify(): void {
+    if (!this.alive) return;
+    const waiter = this.initWaiter;
+    if (waiter) {
+      this.takeRef.apply(undefined, []).then(
+        (answer) => {
+          if (answer !== '' && this.initWaiter === waiter) {
+            this.initWaiter = undefined;
+            waiter(answer);
+          }
+        },
+        () => undefined,
+      );
+      return;
+    }
     const call = this.current;
-    if (!call || !this.alive) return;
+    if (call) this.collect(call);
+  }
+
+  /** Takes a finished outcome, if there is one. */
+  private collect(call: Call): void {
     this.takeRef.apply(undefined, []).then(
       (output) => {
         if (this.current === call && typeof output === 'string' && output !== '') {
@@ -195,9 +308,37 @@ export class IsolateInstance {
         }
       },
       (error: unknown) => {
-        if (this.current === call) this.finish(call, this.failure(call, error));
+        if (this.current !== call) return;
+        if (this.isRejection(error)) call.notes.push(rejectionLine(error));
+        else this.finish(call, this.failure(call, error));
       },
     );
+  }
+
+  /** Host → isolate: a timer fired or a request of `scope` finished. Dropped once the scope ended. */
+  private deliver(scope: number, id: number, status: 0 | 1, a: unknown, b: unknown): Promise<void> {
+    if (!this.alive || scope !== this.scope) return Promise.resolve();
+    return this.deliverRef.apply(undefined, [scope, id, status, a, b], { arguments: { copy: true } }).then(
+      () => undefined,
+      (error: unknown) => this.taskFailed(scope, error),
+    );
+  }
+
+  /** A call into the isolate for `scope` failed while the isolate lives: an unhandled rejection. */
+  private taskFailed(scope: number, error: unknown): void {
+    if (!this.isRejection(error) || scope !== this.scope) return;
+    const waiter = this.initWaiter;
+    if (waiter) {
+      // During init (an ES module's top-level await) a rejection is the module failing.
+      this.initWaiter = undefined;
+      void this.initFailed(describe(error)).then(waiter);
+      return;
+    }
+    if (this.current?.scope === scope) this.current.notes.push(rejectionLine(error));
+  }
+
+  private isRejection(error: unknown): boolean {
+    return this.alive && !/timed out/i.test(String(error)) && !(error instanceof Error && /disposed/i.test(error.message));
   }
 
   private armDeadline(call: Call): void {
@@ -214,7 +355,8 @@ export class IsolateInstance {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.current = undefined;
-    call.resolve(outcome);
+    this.broker.end();
+    call.resolve(call.notes.length > 0 && outcome.kind === 'done' ? withNotes(outcome, call.notes) : outcome);
     // Calls queued behind a dead isolate go back to the pool.
     if (!this.alive) {
       for (const waiting of this.waiting.splice(0)) waiting.resolve({ kind: 'retry', overran: false });
@@ -240,20 +382,125 @@ export class IsolateInstance {
     return outcome;
   }
 
+  // ---- init ---------------------------------------------------------------------------------
+
   private async initialize(blank: BlankIsolate): Promise<InitState> {
-    const { init, setNotify } = blank;
-    // The only host function the isolate holds: no arguments, no result, queued on the event loop.
-    setNotify.applySync(undefined, [new ivm.Callback(() => this.onNotify(), { ignored: true })]);
+    // Let the pool queue the call that caused this cold start: its env and identity are init's.
+    await Promise.resolve();
+    const context = this.waiting[0]?.context;
+    let loaded = false;
+    const scope = this.openScope(context);
+    const notify = new ivm.Callback(() => this.onNotify(), { ignored: true });
+    const request = new ivm.Callback((op: unknown, s: unknown, id: unknown, a: unknown, b: unknown) => {
+      if (this.alive) this.broker.request(op, s, id, a, b);
+    }, { ignored: true });
+    const module = new ivm.Callback((op: unknown, a: unknown, b: unknown) => guarded(() => this.moduleOp(op, a, b)));
+    const computeOp = new ivm.Callback((op: unknown, a: unknown, b: unknown, c: unknown) => guarded(() => compute(op, a, b, c)));
+    blank.setHost.applySync(undefined, [notify, request, module, computeOp]);
     // The action's top-level code runs during init: bound it by the action's timeout too.
     const timer = setTimeout(() => this.dispose('timeout'), this.action.limits.timeout);
     try {
-      const failure = await init.apply(undefined, [this.action.code, this.action.main]);
-      if (typeof failure !== 'string' || failure === '') return { ok: true };
-      const parsed = JSON.parse(failure) as { m: string; l: string[] };
-      return { ok: false, message: String(parsed.m), timedOut: false, logs: Array.isArray(parsed.l) ? parsed.l.map(String) : [] };
+      const env = JSON.stringify(context?.env ?? {});
+      const answer = await this.load(blank, scope, env);
+      if (!this.alive) throw new Error('The isolate was disposed during initialization.');
+      if (answer === 'OK') {
+        loaded = true;
+        return { ok: true };
+      }
+      const parsed = JSON.parse(answer) as { m: string; l: string[] };
+      const logs = Array.isArray(parsed.l) ? parsed.l.map(String) : [];
+      return { ok: false, message: String(parsed.m), timedOut: false, logs: logs.concat(this.initNotes) };
     } finally {
       clearTimeout(timer);
+      if (loaded && context !== undefined) this.carried = context;
+      else this.broker.end();
+      // ES module init leaves hooks for the module wrappers; CommonJS init ends by itself.
+      if (this.linked && this.alive) await blank.endInit.apply(undefined, []).catch(() => undefined);
     }
+  }
+
+  /** Loads the action's code; answers 'OK' or JSON {m, l}. */
+  private async load(blank: BlankIsolate, scope: number, env: string): Promise<string> {
+    const { action } = this;
+    if (!action.binary) {
+      const answer = await this.initCall(blank.init.apply(undefined, [action.code, action.main, '', scope, env]));
+      if (answer !== 'E') return answer;
+      return this.loadModule(blank, scope, env, `${ROOT}/index.mjs`, action.code, action.main);
+    }
+    let entry;
+    try {
+      const archive = this.host.archives.get(action);
+      this.files = archive;
+      entry = archiveEntry(archive, action.main);
+    } catch (error) {
+      if (error instanceof ArchiveError) return JSON.stringify({ m: `Initialization has failed due to: ${error.message}`, l: [] });
+      throw error;
+    }
+    if (entry.format !== 'module') {
+      const answer = await this.initCall(blank.init.apply(undefined, ['', entry.exportName, entry.path, scope, env]));
+      if (answer !== 'E') return answer;
+    }
+    return this.loadModule(blank, scope, env, entry.path, this.files.files.get(entry.path) ?? '', entry.exportName);
+  }
+
+  /** An init step's answer; an unhandled rejection reported with it becomes a log line. */
+  private async initCall(sent: Promise<string>): Promise<string> {
+    try {
+      return await sent;
+    } catch (error) {
+      if (!this.isRejection(error)) throw error;
+      this.initNotes.push(rejectionLine(error));
+      return this.takeRef.apply(undefined, []);
+    }
+  }
+
+  private async loadModule(blank: BlankIsolate, scope: number, env: string, path: string, source: string, main: string): Promise<string> {
+    this.linked = true;
+    await blank.initModule.apply(undefined, [main, scope, env]);
+    let start: ivm.Module;
+    try {
+      start = await linkModules({ isolate: this.isolate, context: blank.context, files: this.files, entryPath: path, entrySource: source, moduleExports: blank.moduleExports });
+    } catch (error) {
+      if (error instanceof ModuleLinkError) return JSON.stringify({ m: error.message, l: error.logs });
+      throw error;
+    }
+    const settled = new Promise<string>((resolve) => {
+      this.initWaiter = resolve;
+    });
+    try {
+      await start.evaluate();
+    } catch (error) {
+      this.initWaiter = undefined;
+      if (!this.alive) throw error;
+      return this.initFailed(describe(error));
+    }
+    // The ready hook ran already (no top-level await), or will, then notify() brings the answer.
+    const answer = await this.takeRef.apply(undefined, []).catch(() => '');
+    if (answer !== '') {
+      this.initWaiter = undefined;
+      return answer;
+    }
+    return settled;
+  }
+
+  /** Init's failure answer for `reason`, with the logs init wrote. */
+  private initFailed(reason: string): Promise<string> {
+    return this.initFailedRef.apply(undefined, [reason]).catch(() => JSON.stringify({ m: `Initialization has failed due to: ${reason}`, l: [] }));
+  }
+
+  /** `require` support: resolve a specifier, read a file. Pure reads of the action's files. */
+  private moduleOp(op: unknown, a: unknown, b: unknown): unknown {
+    if (typeof a !== 'string' || a.length > MAX_SPECIFIER) throw isolateError('module specifier must be a string');
+    if (op === 'resolve') {
+      if (typeof b !== 'string' || b.length > MAX_SPECIFIER || !b.startsWith('/')) throw isolateError('module directory must be an absolute path');
+      return resolveModule(this.files, a, b, 'require');
+    }
+    if (op === 'read') {
+      const source = this.files.files.get(a);
+      if (source === undefined) throw isolateError(`Cannot find module '${a}'`, Error);
+      return source;
+    }
+    throw isolateError('unknown module operation');
   }
 
   private initFailure(error: unknown): InitState {
@@ -262,5 +509,39 @@ export class IsolateInstance {
     }
     if (this.isolate.isDisposed) return { ok: false, message: MESSAGES.memoryExhausted, timedOut: false, logs: [] };
     return { ok: false, message: `Initialization has failed due to: ${String(error)}`, timedOut: false, logs: [] };
+  }
+}
+
+/** Runs a synchronous callback body so that no host stack trace reaches the isolate. */
+function guarded<T>(body: () => T): T {
+  try {
+    return body();
+  } catch (error) {
+    if (error instanceof Error && error.stack === `${error.name}: ${error.message}`) throw error;
+    throw isolateError(error instanceof Error ? error.message : 'host operation failed', Error);
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  try {
+    return typeof error === 'string' ? error : JSON.stringify(error) ?? String(error);
+  } catch {
+    return String(error);
+  }
+}
+
+function rejectionLine(error: unknown): string {
+  return `${new Date().toISOString()} stderr: Unhandled promise rejection: ${describe(error)}`;
+}
+
+function withNotes(outcome: CallOutcome & { kind: 'done' }, notes: string[]): CallOutcome {
+  try {
+    const parsed = JSON.parse(outcome.output) as { l?: unknown };
+    if (!Array.isArray(parsed.l)) return outcome;
+    parsed.l.push(...notes);
+    return { ...outcome, output: JSON.stringify(parsed) };
+  } catch {
+    return outcome;
   }
 }

@@ -8,8 +8,11 @@ import { MESSAGES } from '../../errors.ts';
 import type { StatusCode } from '../../openwhisk/activation.ts';
 import { DEFAULT_LIMITS } from '../../openwhisk/limits.ts';
 import type { RunRequest, RunResult, Runner, RunnableAction } from '../runner.ts';
+import { Egress, type EgressOptions } from '../../egress/fetch.ts';
+import type { ApiCaller } from './api.ts';
+import { ArchiveCache } from './archives.ts';
 import { BlankIsolates } from './blank.ts';
-import { IsolateInstance, type CallOutcome } from './instance.ts';
+import { IsolateInstance, type CallOutcome, type InstanceHost } from './instance.ts';
 import { ExecutionPaths } from './paths.ts';
 
 export interface IsolatePoolOptions {
@@ -18,6 +21,10 @@ export interface IsolatePoolOptions {
   /** The longest a fast-path call may hold the event loop before it is moved to the slow path. */
   fastSliceMs: number;
   now: () => number;
+  /** Where actions' fetch() may go and how much it may bring back (default: anywhere, 10 MiB). */
+  egress?: EgressOptions;
+  /** How require('openwhisk') reaches the API (default: not available). */
+  api?: ApiCaller;
 }
 
 export interface IsolatePoolStats {
@@ -35,6 +42,8 @@ const MEASURE_EVERY = 256;
 const BLANK_ISOLATES = 2;
 /** A call handed back by a dying isolate is retried at most this often. */
 const MAX_RETRIES = 3;
+/** Decoded archives kept for cold starts of zip actions (total module text). */
+const ARCHIVE_CACHE_BYTES = 256 * 1_048_576;
 
 export class IsolatePool implements Runner {
   private readonly options: IsolatePoolOptions;
@@ -51,8 +60,16 @@ export class IsolatePool implements Runner {
   private closed = false;
   private evictions = 0;
 
+  /** What every instance borrows: egress, API, archives. */
+  private readonly host: InstanceHost;
+
   constructor(options: IsolatePoolOptions) {
     this.options = options;
+    this.host = {
+      egress: new Egress(options.egress ?? { deny: [], maxResponseBytes: 10 * 1_048_576 }),
+      api: options.api,
+      archives: new ArchiveCache(ARCHIVE_CACHE_BYTES),
+    };
   }
 
   async run(request: RunRequest): Promise<RunResult> {
@@ -70,7 +87,7 @@ export class IsolatePool implements Runner {
       }
       const instance = this.pick(request.action);
       const fast = this.paths.isFast(key);
-      const outcome = await instance.run(input, fast);
+      const outcome = await instance.run(input, fast, { env: request.env, apiKey: request.apiKey });
       this.afterCall(instance, outcome);
       if (outcome.kind === 'retry') {
         if (outcome.overran) this.paths.demote(key);
@@ -98,6 +115,7 @@ export class IsolatePool implements Runner {
       }
     }
     this.paths.forget(prefix);
+    this.host.archives.forget(prefix);
   }
 
   stats(): IsolatePoolStats {
@@ -109,6 +127,7 @@ export class IsolatePool implements Runner {
   async close(): Promise<void> {
     this.closed = true;
     this.blanks.close();
+    void this.host.egress.close();
     for (const instance of [...this.lru]) this.remove(instance);
     for (const instance of this.retired) instance.dispose('evicted');
     this.retired.clear();
@@ -133,7 +152,7 @@ export class IsolatePool implements Runner {
     if (!this.byAction.has(action.key)) this.byAction.set(action.key, instances);
     const started = this.options.now();
     const blank = this.blanks.take(action.limits.memory);
-    const created = new IsolateInstance(action, blank, started, this.options.now, this.options.fastSliceMs);
+    const created = new IsolateInstance(action, blank, started, this.options.now, this.options.fastSliceMs, this.host);
     this.coldStarts++;
     instances.push(created);
     this.lru.add(created);

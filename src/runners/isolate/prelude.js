@@ -1,14 +1,40 @@
-// Runs inside every action isolate before the action's code. It gives the action what the
-// OpenWhisk Node.js runtime gives it (console, process.env, CommonJS exports, main's calling
-// convention) and runs one activation at a time, whatever the host queues, so that process.env
-// and logs always belong to exactly one activation. Nothing here can reach the host: the isolate
-// receives strings and returns strings.
-'use strict';
-(function installPrelude(global) {
+// Runs inside every action isolate before any action is known (blank.ts composes it with the
+// libraries in ./lib and caches V8's compiled code). It gives the action what the OpenWhisk Node.js
+// runtime gives it: console, process, CommonJS require, timers, main's calling convention, and — as
+// lazily built globals — the web platform and a few Node built-ins (./lib). It runs one activation
+// at a time, whatever the host queues, so that process.env, logs and timers always belong to
+// exactly one activation (its "scope", a number the host hands in).
+//
+// The host gives four functions at init (setHost) and they live only in `let` bindings here,
+// called directly, never stored on an object or passed on: user code can reach none of them.
+//   notify()                      ignored: "an outcome is ready, call take()"
+//   hostRequest(op, scope, id, a, b)  ignored: timers, fetch, API calls; answers come back through
+//                                 deliver(scope, id, status, a, b) on a later host→isolate call
+//   hostModule(op, a, b)          sync: resolve a specifier / read a file of the action's archive
+//   hostCompute(op, a, b, c)      sync: pure computations (URL parsing, digests, random bytes)
+// Ignored callbacks run on the host's event loop after the current isolate call returns, so nothing
+// an activation asks for happens while it is still running (the fast path relies on it).
+function installPrelude(global, libraries) {
   const stringify = JSON.stringify;
   const parse = JSON.parse;
-  const isoDate = () => new Date().toISOString();
   const ErrorCtor = Error;
+  const TypeErrorCtor = TypeError;
+  const SyntaxErrorCtor = SyntaxError;
+  const MapCtor = Map;
+  const PromiseCtor = Promise;
+  const promiseResolve = (value) => PromiseCtor.resolve(value);
+  const apply = Reflect.apply;
+  const defineProperty = Object.defineProperty;
+  const freeze = Object.freeze;
+  const create = Object.create;
+  const hasOwn = Object.prototype.hasOwnProperty;
+  const indirectEval = eval;
+  const isoDate = () => new Date().toISOString();
+
+  let notify;
+  let hostRequest;
+  let hostModule;
+  let hostCompute;
 
   // ---- console ------------------------------------------------------------------------------
   let logs = [];
@@ -36,6 +62,12 @@
       return `[ ${value.map((v) => inspect(v, depth + 1, next)).join(', ')} ]`;
     }
     if (value instanceof Date) return value.toISOString();
+    if (value instanceof Uint8Array && value.constructor && value.constructor.name === 'Buffer') {
+      const shown = Array.from(value.subarray(0, 50), (b) => b.toString(16).padStart(2, '0')).join(' ');
+      return `<Buffer${shown ? ` ${shown}` : ''}${value.length > 50 ? ` ... ${value.length - 50} more bytes` : ''}>`;
+    }
+    if (value instanceof MapCtor) return `Map(${value.size}) {${value.size ? ` ${Array.from(value, ([k, v]) => `${inspect(k, depth + 1, next)} => ${inspect(v, depth + 1, next)}`).join(', ')} ` : ''}}`;
+    if (value instanceof Set) return `Set(${value.size}) {${value.size ? ` ${Array.from(value, (v) => inspect(v, depth + 1, next)).join(', ')} ` : ''}}`;
     const keys = Object.keys(value);
     if (keys.length === 0) return '{}';
     const key = (k) => (/^[A-Za-z_$][\w$]*$/.test(k) ? k : `'${k}'`);
@@ -73,10 +105,8 @@
     return bytes;
   }
 
-  function record(stream, args) {
+  function recordLine(stream, text) {
     if (logsTruncated) return;
-    let text;
-    try { text = format(args); } catch (e) { text = '[unprintable value]'; }
     const line = `${isoDate()} ${stream}: ${text}`;
     logBytes += utf8Length(line);
     if (logBytes > logLimit) {
@@ -87,18 +117,389 @@
     logs.push(line);
   }
 
+  function record(stream, args) {
+    if (logsTruncated) return;
+    let text;
+    try { text = format(args); } catch (e) { text = '[unprintable value]'; }
+    recordLine(stream, text);
+  }
+
   const out = (...args) => record('stdout', args);
   const err = (...args) => record('stderr', args);
-  global.console = Object.freeze({
+  global.console = freeze({
     log: out, info: out, debug: out, trace: out, dir: out, table: out,
     warn: err, error: err,
     assert: (ok, ...args) => { if (!ok) err('Assertion failed', ...args); },
     time() {}, timeEnd() {}, timeLog() {}, group() {}, groupEnd() {}, count() {},
   });
 
-  // ---- process --------------------------------------------------------------------------------
-  const process = { env: {}, version: 'v24.0.0', versions: { node: '24.0.0' }, platform: 'linux', arch: 'x64', argv: [] };
+  // Writes to process.stdout/stderr become log lines, one per line written (as a container's would).
+  function streamWriter(stream) {
+    let partial = '';
+    return {
+      isTTY: false,
+      write(chunk, encoding, callback) {
+        const text = partial + (typeof chunk === 'string' ? chunk : lib('encoding').decodeUtf8(chunk));
+        const lines = text.split('\n');
+        partial = lines.pop();
+        for (const line of lines) recordLine(stream, line);
+        const done = typeof encoding === 'function' ? encoding : callback;
+        if (typeof done === 'function') queueMicrotask(done);
+        return true;
+      },
+      on() { return this; }, once() { return this; }, end() {},
+    };
+  }
+
+  // ---- lazily built libraries ---------------------------------------------------------------
+  // Each library is compiled with the prelude (V8 code cache) but only run on first use: a hello
+  // action never pays for URL, Buffer or fetch.
+  const built = new MapCtor();
+  function lib(name) {
+    let exports = built.get(name);
+    if (exports === undefined) {
+      exports = libraries[name](rt);
+      built.set(name, exports);
+    }
+    return exports;
+  }
+
+  function lazyGlobal(name, library, key) {
+    const settle = (value) => defineProperty(global, name, { value, writable: true, configurable: true, enumerable: false });
+    defineProperty(global, name, {
+      configurable: true,
+      enumerable: false,
+      get() {
+        const value = lib(library)[key || name];
+        settle(value);
+        return value;
+      },
+      set(value) { settle(value); },
+    });
+  }
+
+  // ---- activation scope ---------------------------------------------------------------------
+  // `scope` is what the host currently runs here (init or one activation); host answers carry it
+  // and are dropped when it no longer matches. `ops` holds this scope's pending timers and calls.
+  let scope = 0;
+  let settled = true;
+  let completed = '';
+  let resultLimit = 0;
+  let initializing = false;
+  let nextOp = 1;
+  const ops = new MapCtor();
+  const MAX_OPS = 10000;
+
+  // The first activation continues init's scope (the host passes the same number): what module
+  // code started at load time (a fetch, a timer) is still pending for it, as in a fresh container.
+  function beginScope(s, limit) {
+    if (s !== scope && ops.size !== 0) ops.clear();
+    scope = s;
+    settled = false;
+    completed = '';
+    logs = [];
+    logBytes = 0;
+    logLimit = limit;
+    logsTruncated = false;
+  }
+
+  function hostOp(op, a, b, entry) {
+    if (ops.size >= MAX_OPS) throw new RangeError(`An activation may have at most ${MAX_OPS} pending timers and requests.`);
+    const id = nextOp++;
+    ops.set(id, entry);
+    hostRequest(op, scope, id, a, b);
+    return id;
+  }
+
+  // A request the host answers once: resolves with (a, b) or rejects with a message.
+  function hostCall(op, a, b) {
+    let id = 0;
+    const promise = new PromiseCtor((resolve, reject) => {
+      id = hostOp(op, a, b, { timer: false, resolve, reject });
+    });
+    return { id, promise };
+  }
+
+  function hostCancel(id) {
+    if (ops.delete(id)) hostRequest('clear', scope, id, 0, 0);
+  }
+
+  // Host → isolate: a timer fired or a request finished (status 0 ok, else a = error message).
+  function deliver(s, id, status, a, b) {
+    if (s !== scope) return;
+    const entry = ops.get(id);
+    if (entry === undefined) return;
+    if (entry.timer) {
+      if (!entry.repeat) ops.delete(id);
+      try {
+        apply(entry.callback, entry.handle, entry.args);
+      } catch (e) {
+        uncaught(e);
+      }
+      return;
+    }
+    ops.delete(id);
+    if (status === 0) entry.resolve({ a, b });
+    else entry.reject(a);
+  }
+
+  // An exception nothing caught (a timer callback, a microtask): in Node it would end the process,
+  // in OpenWhisk the activation. Here it ends the activation with a developer error.
+  function uncaught(e) {
+    record('stderr', ['Uncaught', e]);
+    if (initializing) settle(scope, initFailure(e));
+    else settle(scope, finish(2, { error: `An error has occurred: ${e}` }));
+  }
+
+  function settle(s, text) {
+    if (s !== scope || settled) return;
+    settled = true;
+    completed = text;
+    if (notify !== undefined) notify();
+  }
+
+  // ---- timers ---------------------------------------------------------------------------------
+  const TIMEOUT_MAX = 2147483647;
+
+  class Timeout {
+    #id;
+    constructor(id) { this.#id = id; }
+    static idOf(value) { return #id in value ? value.#id : undefined; }
+    ref() { return this; }
+    unref() { return this; }
+    hasRef() { return true; }
+    refresh() {
+      const entry = ops.get(this.#id);
+      if (entry !== undefined && entry.timer) hostRequest('timer', scope, this.#id, entry.delay, entry.repeat);
+      return this;
+    }
+    close() { clearTimer(this); return this; }
+    [Symbol.toPrimitive]() { return this.#id; }
+  }
+
+  class Immediate {
+    #id;
+    constructor(id) { this.#id = id; }
+    static idOf(value) { return #id in value ? value.#id : undefined; }
+    ref() { return this; }
+    unref() { return this; }
+    hasRef() { return true; }
+  }
+
+  function invalidCallback(value) {
+    const e = new TypeErrorCtor(`The "callback" argument must be of type function. Received ${value === null ? 'null' : typeof value}`);
+    e.code = 'ERR_INVALID_ARG_TYPE';
+    return e;
+  }
+
+  function addTimer(callback, delay, args, repeat, Kind) {
+    if (typeof callback !== 'function') throw invalidCallback(callback);
+    // Node: a delay that is not a number from 1 to 2^31-1 becomes 1.
+    let ms = Kind === Immediate ? 0 : +delay;
+    if (Kind !== Immediate && !(ms >= 1 && ms <= TIMEOUT_MAX)) ms = 1;
+    const entry = { timer: true, callback, args, repeat, delay: ms, handle: undefined };
+    const id = hostOp('timer', ms, repeat, entry);
+    entry.handle = new Kind(id);
+    return entry.handle;
+  }
+
+  function clearTimer(handle) {
+    let id;
+    if (typeof handle === 'object' && handle !== null) id = Timeout.idOf(handle) ?? Immediate.idOf(handle);
+    else if (typeof handle === 'number' || typeof handle === 'string') id = Number(handle);
+    const entry = id === undefined ? undefined : ops.get(id);
+    if (entry !== undefined && entry.timer) hostCancel(id);
+  }
+
+  const timers = freeze({
+    setTimeout: (callback, delay, ...args) => addTimer(callback, delay, args, false, Timeout),
+    setInterval: (callback, delay, ...args) => addTimer(callback, delay, args, true, Timeout),
+    setImmediate: (callback, ...args) => addTimer(callback, 0, args, false, Immediate),
+    clearTimeout: clearTimer,
+    clearInterval: clearTimer,
+    clearImmediate: clearTimer,
+  });
+  for (const name of Object.keys(timers)) defineProperty(global, name, { value: timers[name], writable: true, configurable: true, enumerable: true });
+
+  function queueMicrotask(callback) {
+    if (typeof callback !== 'function') throw invalidCallback(callback);
+    promiseResolve().then(() => {
+      try { callback(); } catch (e) { uncaught(e); }
+    });
+  }
+  defineProperty(global, 'queueMicrotask', { value: queueMicrotask, writable: true, configurable: true, enumerable: true });
+
+  // ---- process ------------------------------------------------------------------------------
+  // Only values: nothing here reaches the host. Times come from Date (no high-resolution clock).
+  // No exit, kill, binding or dlopen: an action ends by returning from main.
+  const started = Date.now();
+  const noListeners = function () { return process; };
+  const process = {
+    env: {},
+    title: 'node',
+    version: 'v24.0.0',
+    versions: { node: '24.0.0' },
+    platform: 'linux',
+    arch: 'x64',
+    release: { name: 'node' },
+    argv: ['/usr/local/bin/node', '/action/index.js'],
+    argv0: 'node',
+    execArgv: [],
+    execPath: '/usr/local/bin/node',
+    pid: 1,
+    ppid: 0,
+    exitCode: undefined,
+    config: { variables: {} },
+    features: {},
+    nextTick(callback, ...args) {
+      if (typeof callback !== 'function') throw invalidCallback(callback);
+      promiseResolve().then(() => {
+        try { apply(callback, undefined, args); } catch (e) { uncaught(e); }
+      });
+    },
+    cwd: () => '/action',
+    chdir() { throw new ErrorCtor('process.chdir() is not available in edgewhisk actions.'); },
+    umask: () => 0o22,
+    uptime: () => (Date.now() - started) / 1000,
+    hrtime: Object.assign((previous) => {
+      const now = Date.now();
+      const time = [Math.floor(now / 1000), (now % 1000) * 1e6];
+      if (!Array.isArray(previous)) return time;
+      let seconds = time[0] - previous[0];
+      let nanos = time[1] - previous[1];
+      if (nanos < 0) { seconds--; nanos += 1e9; }
+      return [seconds, nanos];
+    }, { bigint: () => BigInt(Date.now()) * 1000000n }),
+    memoryUsage: Object.assign(() => ({ rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 }), { rss: () => 0 }),
+    cpuUsage: () => ({ user: 0, system: 0 }),
+    emitWarning(warning) { record('stderr', [`(node) Warning: ${warning instanceof ErrorCtor ? warning.message : warning}`]); },
+    on: noListeners, once: noListeners, off: noListeners, addListener: noListeners, removeListener: noListeners,
+    removeAllListeners: noListeners, prependListener: noListeners, prependOnceListener: noListeners, setMaxListeners: noListeners,
+    emit: () => false,
+    listeners: () => [],
+    listenerCount: () => 0,
+    stdout: streamWriter('stdout'),
+    stderr: streamWriter('stderr'),
+  };
   global.process = process;
+  global.global = global;
+
+  // ---- modules (CommonJS) ---------------------------------------------------------------------
+  // Files come from the action's archive through hostModule; each is compiled once per isolate
+  // and cached like Node's require.cache. Built-ins come from ./lib/node.js or ./lib/openwhisk.js.
+  const requireCache = create(null);
+  const resolutions = new MapCtor();
+  const builtins = new MapCtor();
+  let mainModule;
+  const ESM_SYNTAX = /\b(?:import|export)\b|await is only valid/;
+  const ESM_ENTRY = {};
+
+  const dirname = (path) => {
+    const i = path.lastIndexOf('/');
+    return i <= 0 ? '/' : path.slice(0, i);
+  };
+
+  class Module {
+    constructor(filename, parent) {
+      this.id = filename;
+      this.filename = filename;
+      this.path = dirname(filename);
+      this.exports = {};
+      this.loaded = false;
+      this.children = [];
+      this.paths = [];
+      this.parent = parent;
+      if (parent) parent.children.push(this);
+    }
+    require(specifier) { return requireFrom(specifier, this); }
+  }
+
+  function notFound(message, code) {
+    const e = new ErrorCtor(message);
+    e.code = code;
+    return e;
+  }
+
+  function resolveFrom(specifier, dir) {
+    if (typeof specifier !== 'string') throw new TypeErrorCtor(`The "id" argument must be of type string. Received ${specifier === null ? 'null' : typeof specifier}`);
+    if (specifier === '') throw new TypeErrorCtor("The argument 'id' must be a non-empty string. Received ''");
+    const key = `${dir}\0${specifier}`;
+    let found = resolutions.get(key);
+    if (found === undefined) {
+      found = hostModule('resolve', specifier, dir);
+      if (found.kind === 'error') throw notFound(found.message, found.code);
+      resolutions.set(key, found);
+    }
+    return found;
+  }
+
+  function requireFrom(specifier, parent) {
+    const found = resolveFrom(specifier, parent ? parent.path : '/action');
+    if (found.kind === 'builtin') return builtin(found.name);
+    return loadFile(found.path, found.format, parent, false).exports;
+  }
+
+  function loadFile(path, format, parent, entry) {
+    const cached = requireCache[path];
+    if (cached !== undefined) return cached;
+    if (format === 'module') {
+      throw notFound(`require() of ES Module ${path} is not supported in edgewhisk actions: load it with import from an ES module.`, 'ERR_REQUIRE_ESM');
+    }
+    const module = new Module(path, parent);
+    requireCache[path] = module;
+    try {
+      let source = hostModule('read', path);
+      if (format === 'json') {
+        try { module.exports = parse(source); } catch (e) { e.message = `${path}: ${e.message}`; throw e; }
+      } else {
+        if (source.startsWith('#!')) source = `//${source.slice(2)}`;
+        let factory;
+        try {
+          factory = indirectEval(`(function (exports, require, module, __filename, __dirname) {${source}\n})\n//# sourceURL=${path}`);
+        } catch (e) {
+          // Node 22+ runs a .js file with import/export syntax as an ES module; so does the entry here.
+          if (entry && e instanceof SyntaxErrorCtor && ESM_SYNTAX.test(e.message)) throw ESM_ENTRY;
+          throw e;
+        }
+        apply(factory, module.exports, [module.exports, makeRequire(module), module, path, module.path]);
+      }
+      module.loaded = true;
+      return module;
+    } catch (e) {
+      delete requireCache[path];
+      throw e;
+    }
+  }
+
+  function makeRequire(module) {
+    const require = (specifier) => requireFrom(specifier, module);
+    require.resolve = (specifier) => {
+      const found = resolveFrom(specifier, module ? module.path : '/action');
+      return found.kind === 'builtin' ? specifier : found.path;
+    };
+    require.resolve.paths = () => null;
+    require.cache = requireCache;
+    require.main = mainModule;
+    require.extensions = create(null);
+    return require;
+  }
+
+  function unavailable(name) {
+    return notFound(
+      `Module '${name}' is not available in edgewhisk actions: they run in a V8 isolate without file system, process or socket access (use fetch() for HTTP).`,
+      'ERR_EDGEWHISK_UNAVAILABLE',
+    );
+  }
+
+  function builtin(name) {
+    let exports = builtins.get(name);
+    if (exports === undefined) {
+      exports = name === 'openwhisk' ? lib('openwhisk').openwhisk : name === 'process' ? process : lib('node').builtin(name);
+      if (exports === undefined) throw unavailable(name);
+      builtins.set(name, exports);
+    }
+    return exports;
+  }
 
   // ---- the action -----------------------------------------------------------------------------
   let main;
@@ -112,48 +513,143 @@
     return e;
   }
 
-  // Returns '' on success, else JSON {m: the failure message, l: logs written meanwhile}.
-  function init(code, mainName) {
-    logs = [];
-    logBytes = 0;
-    logLimit = 1 << 20;
-    logsTruncated = false;
+  function initFailure(e) {
+    const text = e instanceof ErrorCtor ? String(e.stack || e) : String(e);
+    record('stderr', ['Error during initialization:', e]);
+    return stringify({ m: `Initialization has failed due to: ${text}`, l: logs });
+  }
+
+  function findExport(exports, name) {
+    let target = exports;
+    for (const part of name.split('.')) target = target == null ? undefined : target[part];
+    return typeof target === 'function' ? target : undefined;
+  }
+
+  function missingMain(name) {
+    return `Action entrypoint '${name}' is not a function.`;
+  }
+
+  // Loads the action. `entry` is '' for plain source (`code`), else the archive path of a CommonJS
+  // entry module. Returns 'OK' when main is ready, 'E' when the code is an ES module (the host then
+  // links it and calls back through the ready hook), else JSON {m: message, l: logs}. The answer is
+  // also kept for take(), in case the call itself is reported as failed (an unhandled rejection).
+  function init(code, mainName, entry, s, env) {
+    beginScope(s, 1 << 20);
+    initializing = true;
+    process.env = parse(env);
     try {
-      const module = { exports: {} };
-      const identifier = /^[A-Za-z_$][\w$]*$/.test(mainName) ? mainName : 'undefined';
-      // Like the OpenWhisk Node runtime: the code runs as a function body and `main` is looked up
-      // in its scope first, then on module.exports.
-      const body = `${code}\n;return typeof ${identifier} === 'undefined' ? undefined : ${identifier};`;
-      const factory = new Function('exports', 'require', 'module', '__filename', '__dirname', body);
-      const scoped = factory.call(module.exports, module.exports, missingRequire, module, '/action/index.js', '/action');
-      let found = typeof scoped === 'function' ? scoped : undefined;
-      if (found === undefined) {
-        let target = module.exports;
-        for (const part of mainName.split('.')) target = target == null ? undefined : target[part];
-        found = typeof target === 'function' ? target : undefined;
+      if (entry === '') {
+        const module = new Module('/action/index.js', undefined);
+        mainModule = module;
+        const identifier = /^[A-Za-z_$][\w$]*$/.test(mainName) ? mainName : 'undefined';
+        // Like the OpenWhisk Node runtime: the code runs as a function body and `main` is looked
+        // up in its scope first, then on module.exports.
+        const body = `${code}\n;return typeof ${identifier} === 'undefined' ? undefined : ${identifier};\n//# sourceURL=/action/index.js`;
+        let factory;
+        try {
+          factory = new Function('exports', 'require', 'module', '__filename', '__dirname', body);
+        } catch (e) {
+          if (e instanceof SyntaxErrorCtor && ESM_SYNTAX.test(e.message)) return done('E');
+          throw e;
+        }
+        const scoped = apply(factory, module.exports, [module.exports, makeRequire(module), module, module.filename, module.path]);
+        module.loaded = true;
+        main = typeof scoped === 'function' ? scoped : findExport(module.exports, mainName);
+      } else {
+        let module;
+        try {
+          module = loadFile(entry, 'commonjs', undefined, true);
+        } catch (e) {
+          if (e === ESM_ENTRY) return done('E');
+          throw e;
+        }
+        mainModule = module;
+        main = findExport(module.exports, mainName);
       }
-      if (found === undefined) throw `Action entrypoint '${mainName}' is not a function.`;
-      main = found;
-      return '';
+      if (main === undefined) throw missingMain(mainName);
+      initializing = false;
+      return done('OK');
     } catch (e) {
-      const text = e instanceof ErrorCtor ? String(e.stack || e) : String(e);
-      record('stderr', ['Error during initialization:', e]);
-      return stringify({ m: `Initialization has failed due to: ${text}`, l: logs });
+      initializing = false;
+      return done(initFailure(e));
     }
   }
 
-  function missingRequire(name) {
-    throw new ErrorCtor(`Cannot find module '${name}': modules are not available in this action`);
+  // ES module actions: the host compiles and links the module graph (isolated-vm modules), with
+  // CommonJS files and built-ins wrapped as modules that read them through the require hook, and
+  // evaluates a last module that imports the entry and hands its namespace to the ready hook —
+  // which therefore runs only once the entry, top-level await included, has finished.
+  const READY = Symbol.for('edgewhisk.ready');
+  const REQUIRE = Symbol.for('edgewhisk.require');
+  let esmMain = 'main';
+
+  function esmReady(namespace) {
+    if (!initializing) return;
+    let found = findExport(namespace, esmMain);
+    const fallback = namespace.default;
+    if (found === undefined && fallback !== null && (typeof fallback === 'object' || typeof fallback === 'function')) {
+      found = esmMain === 'main' && typeof fallback === 'function' ? fallback : findExport(fallback, esmMain);
+    }
+    if (found === undefined) settle(scope, initFailure(missingMain(esmMain)));
+    else {
+      main = found;
+      settle(scope, 'OK');
+    }
+  }
+
+  // `id` is 'builtin:<name>', 'commonjs:<path>' or 'json:<path>'; used by the module wrappers of
+  // CommonJS files and built-ins.
+  function esmRequire(id) {
+    const colon = id.indexOf(':');
+    const kind = id.slice(0, colon);
+    if (kind === 'builtin') return builtin(id.slice(colon + 1));
+    if (kind !== 'commonjs' && kind !== 'json') throw new TypeErrorCtor(`Unknown module id ${id}`);
+    return loadFile(id.slice(colon + 1), kind, undefined, false).exports;
+  }
+
+  function initModule(mainName, s, env) {
+    beginScope(s, 1 << 20);
+    initializing = true;
+    process.env = parse(env);
+    esmMain = mainName;
+    defineProperty(global, READY, { value: esmReady, configurable: true });
+    defineProperty(global, REQUIRE, { value: esmRequire, configurable: true });
+    return '';
+  }
+
+  // The names a CommonJS module (or built-in) exports, for its module wrapper: JSON ["a", …] or
+  // JSON {m, l} when loading it failed.
+  function moduleExports(id) {
+    try {
+      const exports = esmRequire(id);
+      const names = [];
+      if (exports !== null && (typeof exports === 'object' || typeof exports === 'function')) {
+        for (const name of Object.keys(exports)) if (/^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default') names.push(name);
+      }
+      return stringify(names);
+    } catch (e) {
+      return initFailure(e);
+    }
+  }
+
+  function endInit() {
+    initializing = false;
+    delete global[READY];
+    delete global[REQUIRE];
   }
 
   // Serialized outcome: c = status code (0 success, 1 application error, 2 developer error).
-  function finish(c, r, resultLimit) {
+  function finish(c, r) {
     let result;
     try {
       result = stringify(r);
     } catch (e) {
       c = 2;
       result = stringify({ error: `The action did not produce a valid JSON response: ${e}` });
+    }
+    if (result === undefined) {
+      c = 2;
+      result = stringify({ error: 'The action did not produce a valid JSON response.' });
     }
     if (result.length > resultLimit) {
       c = 2;
@@ -163,52 +659,47 @@
   }
 
   // The outcome of a settled activation value, serialized.
-  function outcome(value, resultLimit) {
+  function outcome(value) {
     if (value === undefined) value = {};
     if (typeof value !== 'object' || value === null) {
       record('stderr', [`Result must be of type object but has type "${value === null ? 'null' : typeof value}":`, value]);
-      return finish(2, { error: 'The action did not return a dictionary.' }, resultLimit);
+      return finish(2, { error: 'The action did not return a dictionary.' });
     }
-    const isError = !Array.isArray(value) && Object.prototype.hasOwnProperty.call(value, 'error');
-    return finish(isError ? 1 : 0, value, resultLimit);
+    const isError = !Array.isArray(value) && hasOwn.call(value, 'error');
+    return finish(isError ? 1 : 0, value);
   }
 
-  function rejection(e, resultLimit) {
-    return finish(1, { error: e === undefined || e === null || e === '' ? {} : serializeError(e) }, resultLimit);
+  function rejection(e) {
+    return finish(1, { error: e === undefined || e === null || e === '' ? {} : serializeError(e) });
   }
 
-  // The host runs one activation at a time. `completed` holds the outcome of one that settled
-  // after start() returned; `notify` (a host callback, fire-and-forget) says it is ready.
-  let completed = '';
-  let notify;
+  function done(text) {
+    settled = true;
+    completed = text;
+    return text;
+  }
 
-  // Starts an activation: returns its serialized outcome when main finished synchronously,
-  // else '' — the outcome then comes from take(), after notify().
-  function start(input) {
-    const { p: params, e: env, logLimit: limit, resultLimit } = parse(input);
-    logs = [];
-    logBytes = 0;
-    logLimit = limit;
-    logsTruncated = false;
-    completed = '';
-    process.env = env;
+  // Starts activation `s`: returns its serialized outcome when main finished synchronously, else
+  // '' — the outcome then comes from take(), after notify(). A finished outcome is also kept for
+  // take(), in case the call itself is reported as failed (an unhandled rejection).
+  function start(input, s) {
+    const request = parse(input);
+    beginScope(s, request.logLimit);
+    resultLimit = request.resultLimit;
+    process.env = request.e;
     let value;
     let then;
     try {
-      value = main(params);
+      value = main(request.p);
       then = value !== null && (typeof value === 'object' || typeof value === 'function') ? value.then : undefined;
     } catch (e) {
       record('stderr', [e]);
-      return finish(2, { error: `An error has occurred: ${e}` }, resultLimit);
+      return done(finish(2, { error: `An error has occurred: ${e}` }));
     }
-    if (typeof then !== 'function') return outcome(value, resultLimit);
-    const deliver = (text) => {
-      completed = text;
-      if (notify) notify();
-    };
-    Promise.resolve(value).then(
-      (settled) => deliver(outcome(settled, resultLimit)),
-      (e) => deliver(rejection(e, resultLimit)),
+    if (typeof then !== 'function') return done(outcome(value));
+    promiseResolve(value).then(
+      (result) => settle(s, outcome(result)),
+      (e) => settle(s, rejection(e)),
     );
     return '';
   }
@@ -219,9 +710,59 @@
     return text;
   }
 
-  function setNotify(callback) {
-    if (notify === undefined) notify = callback;
+  function setHost(notifyFn, requestFn, moduleFn, computeFn) {
+    if (notify !== undefined) return;
+    notify = notifyFn;
+    hostRequest = requestFn;
+    hostModule = moduleFn;
+    hostCompute = computeFn;
   }
 
-  global.__edgewhisk = Object.freeze({ init, start, take, setNotify });
-})(globalThis);
+  // ---- what the libraries get ----------------------------------------------------------------
+  const rt = freeze({
+    global,
+    process,
+    lib,
+    format,
+    inspect: (value) => inspect(value, 0, []),
+    timers,
+    queueMicrotask,
+    hostCall,
+    hostCancel,
+    compute: (op, a, b, c) => hostCompute(op, a, b, c),
+    uncaught,
+    builtin,
+    makeRequire: (filename) => makeRequire(new Module(filename, undefined)),
+    unavailable,
+  });
+
+  lazyGlobal('TextEncoder', 'encoding');
+  lazyGlobal('TextDecoder', 'encoding');
+  lazyGlobal('atob', 'encoding');
+  lazyGlobal('btoa', 'encoding');
+  lazyGlobal('Buffer', 'encoding');
+  lazyGlobal('URL', 'url');
+  lazyGlobal('URLSearchParams', 'url');
+  lazyGlobal('structuredClone', 'web');
+  lazyGlobal('DOMException', 'web');
+  lazyGlobal('Event', 'web');
+  lazyGlobal('EventTarget', 'web');
+  lazyGlobal('AbortController', 'web');
+  lazyGlobal('AbortSignal', 'web');
+  lazyGlobal('crypto', 'web');
+  lazyGlobal('Crypto', 'web');
+  lazyGlobal('CryptoKey', 'web');
+  lazyGlobal('SubtleCrypto', 'web');
+  lazyGlobal('performance', 'web');
+  lazyGlobal('Blob', 'fetch');
+  lazyGlobal('FormData', 'fetch');
+  lazyGlobal('Headers', 'fetch');
+  lazyGlobal('Request', 'fetch');
+  lazyGlobal('Response', 'fetch');
+  lazyGlobal('fetch', 'fetch');
+
+  // An ES module failed to evaluate: init's failure answer with the logs written meanwhile.
+  const initFailed = (reason) => initFailure(String(reason));
+
+  global.__edgewhisk = freeze({ init, initModule, moduleExports, endInit, initFailed, start, take, deliver, setHost });
+}
