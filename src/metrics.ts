@@ -1,5 +1,5 @@
 /** Operator metrics in Prometheus text format (GET /metrics), fed by the invoker and the runner. */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Activation } from './openwhisk/activation.ts';
 
 export interface RunnerGauges {
@@ -17,8 +17,9 @@ export interface Metrics {
 }
 
 export function createMetrics(runner: () => RunnerGauges, inFlight: () => number): Metrics {
+  // No collectDefaultMetrics: its event-loop monitor wakes the process 100 times a second, which
+  // was the whole of an idle server's CPU. Process figures are read at scrape time instead.
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'edgewhisk_' });
   const activations = new Counter({
     name: 'edgewhisk_activations_total',
     help: 'Finished activations by outcome.',
@@ -45,6 +46,12 @@ export function createMetrics(runner: () => RunnerGauges, inFlight: () => number
   gauge('edgewhisk_isolate_heap_bytes', 'Measured heap of all warm isolates.', () => Math.round(runner().heapMb * 1048576));
   gauge('edgewhisk_cold_starts_total', 'Isolates created for an action since start.', () => runner().coldStarts);
   gauge('edgewhisk_isolate_evictions_total', 'Idle isolates evicted to keep the memory budget.', () => runner().evictions);
+  gauge('edgewhisk_process_resident_memory_bytes', 'Resident memory of the server process.', () => process.memoryUsage.rss());
+  gauge('edgewhisk_process_heap_used_bytes', "The server's own V8 heap in use.", () => process.memoryUsage().heapUsed);
+  gauge('edgewhisk_process_cpu_seconds_total', 'CPU time (user + system) the process used.', () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1e6;
+  });
   gauge('edgewhisk_invocations_in_flight', 'Activations started and not yet recorded (the queue depth).', inFlight);
 
   return {

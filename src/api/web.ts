@@ -7,12 +7,13 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { MESSAGES } from '../errors.ts';
-import type { ActionDoc } from '../openwhisk/action.ts';
 import { getValue } from '../openwhisk/keyvalues.ts';
 import { SYSTEM_LIMITS } from '../openwhisk/limits.ts';
 import { isValidName } from '../openwhisk/names.ts';
 import { prettyJson, projectResult, splitExtension, WEB_MESSAGES, webArguments, type WebExtension } from '../openwhisk/web.ts';
 import type { HttpReply, HttpRequest } from '../server/http.ts';
+import type { ActionDoc } from '../openwhisk/action.ts';
+import type { ResolvedAction } from '../resolver.ts';
 import type { Deps } from './context.ts';
 
 const ALLOW_ORIGIN_METHODS = {
@@ -81,9 +82,15 @@ export async function handleWeb(http: HttpRequest, segments: string[], transacti
   const target = webTarget(segments, http.headers.host, deps.config.webBaseDomain);
   const notFound = (): HttpReply => errorReply(404, 'The requested resource does not exist.', transactionId, DEFAULT_CORS);
   if (!target || !deps.namespaces.exists(target.namespace)) return notFound();
-  const path = target.pkg === undefined ? target.name : `${target.pkg}/${target.name}`;
-  const action = deps.entities.get<ActionDoc>(target.namespace, 'actions', path);
-  if (!action || getValue(action.annotations, 'web-export') !== true) return notFound();
+  // Through packages and bindings, as the owner sees them; merged parameters feed the final check.
+  let resolved: ResolvedAction;
+  try {
+    resolved = deps.resolver.resolveAction({ namespace: target.namespace, pkg: target.pkg, name: target.name }, target.namespace);
+  } catch {
+    return notFound();
+  }
+  const { action } = resolved;
+  if (getValue(action.annotations, 'web-export') !== true) return notFound();
 
   if (http.body.length > SYSTEM_LIMITS.maxPayloadSize) {
     return errorReply(413, MESSAGES.entityTooBig('Request', http.body.length, SYSTEM_LIMITS.maxPayloadSize), transactionId, DEFAULT_CORS);
@@ -126,6 +133,7 @@ export async function handleWeb(http: HttpRequest, segments: string[], transacti
     transactionId,
     received: deps.clock.now(),
     record: deps.config.recordWebSuccesses || extraLogging ? 'always' : 'failures',
+    ...(resolved.binding === undefined ? {} : { binding: resolved.binding }),
   });
   invocation.done.catch((failure: unknown) => console.error(`web activation ${invocation.activationId} not recorded:`, failure));
   const idHeader = { 'x-openwhisk-activation-id': invocation.activationId };

@@ -32,5 +32,7 @@ describe('operator endpoints', () => {
     expect(text).toMatch(/^edgewhisk_invocations_in_flight 0$/m);
     const heap = /^edgewhisk_isolate_heap_bytes (\d+)$/m.exec(text);
     expect(Number(heap?.[1])).toBeGreaterThan(0);
+    const rss = /^edgewhisk_process_resident_memory_bytes (\d+)$/m.exec(text);
+    expect(Number(rss?.[1])).toBeGreaterThan(10 * 1048576);
   });
 });
