@@ -1,29 +1,16 @@
 import Database from 'better-sqlite3';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actionBody, expectApiError, expectJson } from './helpers/api.ts';
-import { GUEST_KEY, startTestServer } from './helpers/server.ts';
+import { expectApiError, expectJson } from '../helpers/api.ts';
+import { GUEST_KEY, startTestServer } from '../helpers/server.ts';
+import { BIN, run, Sandbox, type CliResult } from './helpers.ts';
+import { spawn } from 'node:child_process';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const NODE = join(ROOT, 'node_modules/.bin/node');
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
+/** bin/edgewhisk, as a user runs it. */
 function cli(...args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(NODE, ['--no-node-snapshot', 'src/cli.ts', ...args], { cwd: ROOT }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return run(args);
 }
 
 describe('edgewhisk namespace create', () => {
@@ -108,5 +95,69 @@ describe('edgewhisk namespace create', () => {
     const listed = await cli('namespace', 'list', '--data-dir', dataDir);
     expect(listed.code).toBe(0);
     expect(listed.stdout.trim().split('\n')).toEqual(['guest', 'team', 'whisk.system']);
+  });
+
+  it('--json: the namespace and its key', async () => {
+    const created = await cli('namespace', 'create', 'other', '--data-dir', dataDir, '--json');
+    expect(created.code, created.stderr).toBe(0);
+    expect(JSON.parse(created.stdout)).toEqual({ namespace: 'other', auth: expect.stringMatching(/^[0-9a-f-]{36}:\S{32,}$/) });
+  });
+});
+
+/** Starts bin/edgewhisk with `args`, resolves with the URL it prints and a stop that sends SIGTERM. */
+async function startCli(args: string[]): Promise<{ url: string; stop(): Promise<number | null> }> {
+  const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no 'listening' line: ${output}`)), 20_000);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then(() => reject(new Error(`exited early: ${output}`)));
+  });
+  return {
+    url,
+    stop() {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+describe('edgewhisk serve', () => {
+  it('serve (and no command with server flags, as before) runs the server until SIGTERM', async () => {
+    const dirs = [mkdtempSync(join(tmpdir(), 'edgewhisk-serve-')), mkdtempSync(join(tmpdir(), 'edgewhisk-serve-'))];
+    const sb = new Sandbox();
+    try {
+      const [serve, legacy] = await Promise.all([
+        startCli(['serve', '--port', '0', '--data-dir', dirs[0]!]),
+        startCli(['--port', '0', '--data-dir', dirs[1]!]),
+      ]);
+      const [listed, listedLegacy] = await Promise.all([
+        sb.ok(['namespace', 'list', '--apihost', serve.url]),
+        sb.ok(['namespace', 'list', '--apihost', legacy.url]),
+      ]);
+      expect([listed, listedLegacy]).toEqual(['guest\n', 'guest\n']);
+      expect(await Promise.all([serve.stop(), legacy.stop()])).toEqual([0, 0]);
+    } finally {
+      sb.remove();
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a bad server flag: one line, exit 2', async () => {
+    const [unknown, badPort] = await Promise.all([cli('serve', '--bogus', 'x'), cli('--port', 'abc')]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.trim()).toBe('error: unknown option --bogus');
+    expect(badPort.code).toBe(2);
+    expect(badPort.stderr.trim()).toMatch(/^error: --port \(EDGEWHISK_PORT\): 'abc' is not an integer/);
   });
 });
