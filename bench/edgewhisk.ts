@@ -10,7 +10,9 @@ export interface BenchServer extends ServerProcess {
 
 export async function startEdgewhisk(flags: string[] = [], core: string | undefined = '0'): Promise<BenchServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'edgewhisk-bench-'));
-  const server = await spawnServer('src/cli.ts', ['serve', '--port', '0', '--data-dir', dataDir, ...flags], core);
+  // OpenWhisk's per-namespace throttles (120 invocations a minute) would cap any benchmark: lifted.
+  const unthrottled = ['--invocations-per-minute', '0', '--concurrent-invocations', '0', '--fires-per-minute', '0'];
+  const server = await spawnServer('src/cli.ts', ['serve', '--port', '0', '--data-dir', dataDir, ...unthrottled, ...flags], core);
   return {
     ...server,
     async createAction(name, code, extra = {}) {

@@ -10,6 +10,7 @@ import { blockingInvoke } from './invoke.ts';
 import { webAction } from './web.ts';
 import { density } from './density.ts';
 import { processFigures } from './process.ts';
+import { dockerInvoke } from './docker.ts';
 import { machine, ROOT, type LoadResult } from './lib.ts';
 
 const started = new Date();
@@ -24,6 +25,7 @@ const invoke = await blockingInvoke();
 const cold = await coldStart();
 const dense = await density();
 const proc = await processFigures();
+const docker = await dockerInvoke();
 
 const rows: { figure: string; connections: number | string; reqPerSec: string; p50: string; p99: string; max: string; ratio: string }[] = [];
 const add = (figure: string, results: LoadResult[]): void => {
@@ -60,6 +62,11 @@ console.log(
     `peak ${dense.peakRssMb.toFixed(0)} MB; ${dense.coldStarts} cold starts, ${dense.evictions} evictions`,
 );
 console.log(
+  docker
+    ? `docker (python): cold ${docker.coldMs.toFixed(0)} ms with a pre-started container, warm p50 ${docker.warmP50Ms.toFixed(2)} ms, p99 ${docker.warmP99Ms.toFixed(2)} ms`
+    : 'docker (python): skipped, no container engine answers',
+);
+console.log(
   `process: spawn to first served request p50 ${proc.spawnToFirstRequestP50Ms.toFixed(0)} ms (max ${proc.spawnToFirstRequestMaxMs.toFixed(0)} ms), ` +
     `idle RSS ${proc.idleRssMb.toFixed(0)} MB`,
 );
@@ -67,5 +74,5 @@ console.log(
 const dir = join(ROOT, 'bench/results');
 mkdirSync(dir, { recursive: true });
 const file = join(dir, `${started.toISOString().replaceAll(':', '-').replace(/\.\d+Z$/, 'Z')}.json`);
-writeFileSync(file, `${JSON.stringify({ started: started.toISOString(), machine: info, ceiling: base, webAction: web, blockingInvoke: invoke, coldStart: cold, density: dense, process: proc, table: rows }, null, 2)}\n`);
+writeFileSync(file, `${JSON.stringify({ started: started.toISOString(), machine: info, ceiling: base, webAction: web, blockingInvoke: invoke, coldStart: cold, density: dense, process: proc, docker: docker ?? null, table: rows }, null, 2)}\n`);
 console.log(`written ${file}`);

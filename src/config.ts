@@ -30,6 +30,26 @@ export interface Config {
   webBaseDomain: string | undefined;
   /** Keep activation records of successful web calls (Adobe keeps them only with X-OW-EXTRA-LOGGING: on). */
   recordWebSuccesses: boolean;
+  /** Per namespace, OpenWhisk's throttles (0 = unlimited): invocations in any 60 s, in flight at once, trigger fires in any 60 s. */
+  invocationsPerMinute: number;
+  concurrentInvocations: number;
+  firesPerMinute: number;
+  /** Activations in flight on the whole server (queued or running) beyond which invokes answer 503 (0 = unlimited). */
+  maxInFlight: number;
+  /** Processes that run the isolates, restarted if one crashes (0: isolates run in the server process). */
+  isolateWorkers: number;
+  /** Resident memory (MB) past which an isolate worker process is killed and replaced. */
+  workerMemoryMb: number;
+  /** The container engine for python and blackbox actions: a `unix://` Docker socket (others disable them). */
+  dockerHost: string;
+  /** Total memory (MB, by the actions' memory limits) that action containers may claim together. */
+  containerMemoryMb: number;
+  /** An idle action container is paused after this long (0: never). */
+  containerPauseMs: number;
+  /** An idle action container is removed after this long. */
+  containerIdleMs: number;
+  /** Prewarmed containers kept per runtime image once its kind has run (0: none). */
+  containerPrewarm: number;
 }
 
 export const DEFAULTS: Config = {
@@ -48,6 +68,18 @@ export const DEFAULTS: Config = {
   fetchMaxResponseBytes: 10 * 1024 * 1024,
   webBaseDomain: undefined,
   recordWebSuccesses: true,
+  invocationsPerMinute: 120,
+  concurrentInvocations: 100,
+  firesPerMinute: 60,
+  maxInFlight: 10_000,
+  isolateWorkers: 1,
+  workerMemoryMb: 4096,
+  dockerHost: 'unix:///var/run/docker.sock',
+  containerMemoryMb: 2048,
+  // OpenWhisk's invoker pauses after 50 ms and removes idle containers after 10 minutes.
+  containerPauseMs: 50,
+  containerIdleMs: 600_000,
+  containerPrewarm: 1,
 };
 
 /** Each setting: its flag, its environment variable and how to parse it. */
@@ -67,6 +99,18 @@ const SETTINGS = {
   fetchMaxResponseBytes: { flag: 'fetch-max-bytes', env: 'EDGEWHISK_FETCH_MAX_BYTES', parse: intIn(1024, 1 << 30) },
   webBaseDomain: { flag: 'web-base-domain', env: 'EDGEWHISK_WEB_BASE_DOMAIN', parse: domain },
   recordWebSuccesses: { flag: 'record-web-successes', env: 'EDGEWHISK_RECORD_WEB_SUCCESSES', parse: parseBool },
+  invocationsPerMinute: { flag: 'invocations-per-minute', env: 'EDGEWHISK_INVOCATIONS_PER_MINUTE', parse: intIn(0, 1e9) },
+  concurrentInvocations: { flag: 'concurrent-invocations', env: 'EDGEWHISK_CONCURRENT_INVOCATIONS', parse: intIn(0, 1e9) },
+  firesPerMinute: { flag: 'fires-per-minute', env: 'EDGEWHISK_FIRES_PER_MINUTE', parse: intIn(0, 1e9) },
+  maxInFlight: { flag: 'max-in-flight', env: 'EDGEWHISK_MAX_IN_FLIGHT', parse: intIn(0, 1e9) },
+  isolateWorkers: { flag: 'isolate-workers', env: 'EDGEWHISK_ISOLATE_WORKERS', parse: intIn(0, 64) },
+  workerMemoryMb: { flag: 'worker-memory', env: 'EDGEWHISK_WORKER_MEMORY_MB', parse: intIn(256, 1 << 20) },
+  // Any value is accepted: a DOCKER_HOST the runner cannot use only disables container actions.
+  dockerHost: { flag: 'docker-host', env: 'DOCKER_HOST', parse: nonEmpty },
+  containerMemoryMb: { flag: 'container-memory', env: 'EDGEWHISK_CONTAINER_MEMORY_MB', parse: intIn(128, 1 << 20) },
+  containerPauseMs: { flag: 'container-pause', env: 'EDGEWHISK_CONTAINER_PAUSE_MS', parse: intIn(0, 3_600_000) },
+  containerIdleMs: { flag: 'container-idle', env: 'EDGEWHISK_CONTAINER_IDLE_MS', parse: intIn(1_000, 86_400_000) },
+  containerPrewarm: { flag: 'container-prewarm', env: 'EDGEWHISK_CONTAINER_PREWARM', parse: intIn(0, 16) },
 } satisfies { [K in keyof Config]: { flag: string; env: string; parse: (v: string) => Config[K] } };
 
 export class ConfigError extends Error {}

@@ -4,6 +4,7 @@
  */
 import type { Clock } from './clock.ts';
 import { newActivationId } from './ids.ts';
+import type { Admission } from './limits/throttle.ts';
 import type { ActionDoc } from './openwhisk/action.ts';
 import { activationResponse, type Activation } from './openwhisk/activation.ts';
 import { getValue, toObject, type KeyValue } from './openwhisk/keyvalues.ts';
@@ -52,6 +53,8 @@ export interface InvokerDeps {
   resolveComponent?: (component: string, caller: string) => ResolvedAction | undefined;
   /** Sees every finished activation (metrics). */
   onActivation?: (activation: Activation) => void;
+  /** Throttles and the in-flight bound (src/limits): top-level activations are admitted here. */
+  admission?: Admission;
 }
 
 /** The key that identifies one version of an action's code in warm pools. */
@@ -72,13 +75,18 @@ export class Invoker {
     this.deps = deps;
   }
 
+  /** Starts an activation; throws 429/503 (ApiError) when admission refuses a top-level one. */
   invoke(request: InvokeRequest): Invocation {
+    // A sequence's components are part of its one admission.
+    const admission = request.causedBy === 'sequence' ? undefined : this.deps.admission;
+    admission?.admit(request.namespace);
     const activationId = newActivationId();
     const done = isSequence(request.action.exec) ? this.sequence(activationId, request) : this.execute(activationId, request);
-    const tracked: Promise<unknown> = done.then(
-      (): boolean => this.inFlight.delete(tracked),
-      (): boolean => this.inFlight.delete(tracked),
-    );
+    const settled = (): void => {
+      this.inFlight.delete(tracked);
+      admission?.release(request.namespace);
+    };
+    const tracked: Promise<unknown> = done.then(settled, settled);
     this.inFlight.add(tracked);
     return { activationId, done };
   }
@@ -114,6 +122,9 @@ export class Invoker {
       main: exec.main ?? 'main',
       limits: action.limits,
     };
+    if (exec.image !== undefined) runnable.image = exec.image;
+    const initParams = action.parameters.filter((kv) => kv.init === true);
+    if (initParams.length > 0) runnable.initParams = toObject(initParams);
     const result = await this.deps.runner.run({
       action: runnable,
       params: { ...toObject(action.parameters), ...request.params },

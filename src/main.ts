@@ -4,11 +4,14 @@ import { Authenticator } from './auth.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { Invoker } from './invoker.ts';
+import { Admission } from './limits/throttle.ts';
 import { createMetrics } from './metrics.ts';
 import { inProcessApi } from './runners/isolate/api.ts';
 import { IsolatePool } from './runners/isolate/pool.ts';
+import { IsolateWorkers } from './runners/workers/supervisor.ts';
 import { ALARM_HANDLERS, seedSystemPackages } from './catalog/system.ts';
-import { HOST_KIND } from './openwhisk/exec.ts';
+import { containerKinds, HOST_KIND } from './openwhisk/exec.ts';
+import { DockerRunner, instanceFor } from './runners/docker/pool.ts';
 import { Resolver } from './resolver.ts';
 import { HostRunner, KindRouter } from './runners/host.ts';
 import { ScheduleStore } from './store/schedules.ts';
@@ -43,7 +46,7 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
   seedSystemPackages(entities, clock.now());
   const resolver = new Resolver(entities);
   const activations = new ActivationStore(db);
-  const runner = new IsolatePool({
+  const isolateOptions = {
     memoryBudgetMb: config.isolateMemoryBudgetMb,
     maxInstancesPerAction: config.maxIsolatesPerAction,
     fastSliceMs: config.fastSliceMs,
@@ -51,7 +54,11 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
     egress: { deny: config.egressDeny, maxResponseBytes: config.fetchMaxResponseBytes },
     // require('openwhisk') in actions: straight into the API handler (wired below).
     api: inProcessApi(() => handler),
-  });
+  };
+  // Isolates run in supervised worker processes, so V8 running out of memory cannot take the
+  // server down (src/runners/workers); --isolate-workers 0 runs them in this process.
+  const workers = config.isolateWorkers > 0 ? new IsolateWorkers({ ...isolateOptions, workers: config.isolateWorkers, workerMemoryMb: config.workerMemoryMb }) : undefined;
+  const runner = workers ?? new IsolatePool(isolateOptions);
 
   // The API host actions see is only known once the port is (port 0 picks one).
   let handler: Handler = () => ({ status: 503, body: '' });
@@ -63,13 +70,34 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
     errorReply: (status) =>
       status === 413 ? errorReply(new ApiError('tooLarge'), newTransactionId()) : internalErrorReply(newTransactionId()),
   });
+  // Answering only once actions can run (a worker process takes a few hundred ms to start).
+  await workers?.ready();
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${http.port}`;
   // Gauges read the invoker lazily, at scrape time.
-  const metrics = createMetrics(() => runner.stats(), () => invoker.inFlightCount);
-  // Built-in actions (the alarms feeds) run on the host; everything else in isolates.
+  const metrics = createMetrics(() => runner.stats(), () => invoker.inFlightCount, {
+    refused: () => admission.refused,
+    ...(workers ? { workers: () => workers.workerCounters() } : {}),
+  });
+  // Built-in actions (the alarms feeds) run on the host, python and blackbox in containers,
+  // everything else in isolates.
   const hostRunner = new HostRunner(() => clock.now());
-  const runners = new KindRouter(runner, { [HOST_KIND]: hostRunner });
+  const dockerRunner = new DockerRunner({
+    clock,
+    dockerHost: config.dockerHost,
+    // The same data directory after a restart finds (and removes) its predecessor's containers.
+    instance: instanceFor(config.dataDir),
+    memoryBudgetMb: config.containerMemoryMb,
+    pauseAfterMs: config.containerPauseMs,
+    idleTimeoutMs: config.containerIdleMs,
+    prewarm: config.containerPrewarm,
+  });
+  const runners = new KindRouter(runner, {
+    [HOST_KIND]: hostRunner,
+    ...Object.fromEntries(containerKinds().map((kind) => [kind, dockerRunner])),
+  });
+  const admission = new Admission(config, () => clock.now());
   const invoker = new Invoker({
+    admission,
     runner: runners,
     activations,
     clock,
@@ -82,7 +110,7 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
   for (const feed of FEEDS) hostRunner.register(ALARM_HANDLERS[feed], (call) => alarms.feed(feed, call));
   alarms.start();
   const auth = new Authenticator(namespaces, config.allowWellKnownKeys);
-  handler = createApiHandler({ config, clock, auth, entities, activations, namespaces, invoker, runner: runners, metrics, resolver, triggers, alarms });
+  handler = createApiHandler({ config, clock, auth, entities, activations, namespaces, invoker, runner: runners, metrics, resolver, triggers, alarms, admission });
 
   const applyRetention = (): void => {
     activations.deleteOlderThan(clock.now() - config.activationRetentionDays * 24 * HOUR);
@@ -100,7 +128,7 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
       alarms.close();
       const drained = await invoker.drain(DRAIN_MS);
       if (!drained) console.error(`shutdown: activations still running after ${DRAIN_MS} ms are abandoned`);
-      await runner.close();
+      await runners.close();
       activations.flush();
       http.close();
       db.close();

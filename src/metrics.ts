@@ -16,7 +16,13 @@ export interface Metrics {
   readonly contentType: string;
 }
 
-export function createMetrics(runner: () => RunnerGauges, inFlight: () => number): Metrics {
+/** Extra counters read at scrape time: admission refusals by reason, isolate worker processes. */
+export interface ServerCounters {
+  refused?: () => Readonly<Record<string, number>>;
+  workers?: () => Readonly<{ crashes: number; restarts: number; recycled: number; reruns: number; processes: number; residentBytes: number }>;
+}
+
+export function createMetrics(runner: () => RunnerGauges, inFlight: () => number, counters: ServerCounters = {}): Metrics {
   // No collectDefaultMetrics: its event-loop monitor wakes the process 100 times a second, which
   // was the whole of an idle server's CPU. Process figures are read at scrape time instead.
   const registry = new Registry();
@@ -53,6 +59,26 @@ export function createMetrics(runner: () => RunnerGauges, inFlight: () => number
     return (user + system) / 1e6;
   });
   gauge('edgewhisk_invocations_in_flight', 'Activations started and not yet recorded (the queue depth).', inFlight);
+  const { refused, workers } = counters;
+  if (refused) {
+    new Gauge({
+      name: 'edgewhisk_admission_refused_total',
+      help: 'Invocations and fires refused: rate and concurrency throttles (429), the in-flight bound (503).',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+      collect() {
+        for (const [reason, count] of Object.entries(refused())) this.set({ reason }, count);
+      },
+    });
+  }
+  if (workers) {
+    gauge('edgewhisk_isolate_worker_processes', 'Processes running isolates.', () => workers().processes);
+    gauge('edgewhisk_isolate_worker_crashes_total', 'Isolate worker processes that died unexpectedly (V8 out of memory, memory cap).', () => workers().crashes);
+    gauge('edgewhisk_isolate_worker_restarts_total', 'Isolate worker processes started to replace another.', () => workers().restarts);
+    gauge('edgewhisk_isolate_worker_recycled_total', 'Isolate worker processes retired (memory past the soft cap, a runaway thread).', () => workers().recycled);
+    gauge('edgewhisk_isolate_worker_reruns_total', 'Calls run again in a process of their own after their worker crashed.', () => workers().reruns);
+    gauge('edgewhisk_isolate_worker_resident_memory_bytes', 'Resident memory of all isolate worker processes.', () => workers().residentBytes);
+  }
 
   return {
     observe(activation) {

@@ -3,6 +3,7 @@ import type { Authenticator, Identity } from '../auth.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Invoker } from '../invoker.ts';
+import type { Admission } from '../limits/throttle.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Resolver } from '../resolver.ts';
 import type { Alarms } from '../triggers/alarms.ts';
@@ -26,6 +27,8 @@ export interface Deps {
   resolver: Resolver;
   triggers: Triggers;
   alarms: Alarms;
+  /** Throttles: trigger fires are admitted by the API, activations by the invoker. */
+  admission: Admission;
 }
 
 export interface ApiRequest {

@@ -1,4 +1,5 @@
 /** The unauthenticated discovery endpoints: GET / and GET /api/v1. */
+import type { AdmissionLimits } from '../limits/throttle.ts';
 import { LIMIT_RANGES, SYSTEM_LIMITS } from '../openwhisk/limits.ts';
 import { runtimeManifest } from '../openwhisk/exec.ts';
 import type { HttpReply } from '../server/http.ts';
@@ -17,14 +18,15 @@ export function apiInfo(): HttpReply {
   });
 }
 
-export function rootInfo(): HttpReply {
+/** `throttles`: the server's configured per-namespace limits (0 = unlimited). */
+export function rootInfo(throttles: Pick<AdmissionLimits, 'invocationsPerMinute' | 'concurrentInvocations' | 'firesPerMinute'>): HttpReply {
   return json(200, {
     description: 'edgewhisk: an OpenWhisk-compatible edge runtime',
     api_paths: ['/api/v1'],
     limits: {
-      actions_per_minute: SYSTEM_LIMITS.invocationsPerMinute,
-      concurrent_actions: SYSTEM_LIMITS.concurrentInvocations,
-      triggers_per_minute: SYSTEM_LIMITS.firesPerMinute,
+      actions_per_minute: throttles.invocationsPerMinute,
+      concurrent_actions: throttles.concurrentInvocations,
+      triggers_per_minute: throttles.firesPerMinute,
       max_action_duration: LIMIT_RANGES.timeout.max,
       min_action_duration: LIMIT_RANGES.timeout.min,
       max_action_memory: LIMIT_RANGES.memory.max * 1048576,

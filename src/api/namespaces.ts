@@ -1,5 +1,6 @@
 /** /namespaces and /namespaces/{ns}/limits. */
 import { ApiError } from '../errors.ts';
+import type { AdmissionLimits } from '../limits/throttle.ts';
 import { LIMIT_RANGES, SYSTEM_LIMITS } from '../openwhisk/limits.ts';
 import type { HttpReply } from '../server/http.ts';
 import type { AuthedRequest } from './context.ts';
@@ -10,12 +11,13 @@ export function listNamespaces(request: AuthedRequest): HttpReply {
   return json(200, [request.identity.namespace]);
 }
 
-export function namespaceLimits(request: AuthedRequest): HttpReply {
+/** The throttles are the server's configured ones (0 = unlimited), the same for every namespace. */
+export function namespaceLimits(request: AuthedRequest, throttles: AdmissionLimits): HttpReply {
   if (request.method !== 'GET') throw new ApiError('methodNotAllowed');
   return json(200, {
-    invocationsPerMinute: SYSTEM_LIMITS.invocationsPerMinute,
-    concurrentInvocations: SYSTEM_LIMITS.concurrentInvocations,
-    firesPerMinute: SYSTEM_LIMITS.firesPerMinute,
+    invocationsPerMinute: throttles.invocationsPerMinute,
+    concurrentInvocations: throttles.concurrentInvocations,
+    firesPerMinute: throttles.firesPerMinute,
     maxActionMemory: LIMIT_RANGES.memory.max * 1048576,
     minActionMemory: LIMIT_RANGES.memory.min * 1048576,
     maxActionTimeout: LIMIT_RANGES.timeout.max,

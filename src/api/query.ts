@@ -7,7 +7,8 @@ export const MAX_LIST_LIMIT = 200;
 function integer(query: URLSearchParams, name: string, collection: string): number | undefined {
   const raw = query.get(name);
   if (raw === null || raw === '') return undefined;
-  if (!/^-?\d+$/.test(raw.trim())) throw badRequest(MESSAGES.notInteger(collection, raw));
+  // Beyond 2^53 it is no integer JavaScript (or SQLite's OFFSET) can take exactly.
+  if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(Number(raw))) throw badRequest(MESSAGES.notInteger(collection, raw));
   return Number(raw);
 }
 

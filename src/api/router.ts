@@ -36,7 +36,7 @@ export function createApiHandler(deps: Deps): Handler {
 }
 
 function route(http: HttpRequest, transactionId: string, deps: Deps): HttpReply | Promise<HttpReply> {
-  if (http.path === '/' && isRead(http.method)) return rootInfo();
+  if (http.path === '/' && isRead(http.method)) return rootInfo(deps.admission.limits);
   if (http.path === '/healthz' && isRead(http.method)) return json(200, { status: 'ok' });
   if (http.path === '/metrics' && isRead(http.method)) {
     return deps.metrics.render().then((body) => ({ status: 200, headers: { 'Content-Type': deps.metrics.contentType }, body }));
@@ -87,7 +87,7 @@ function route(http: HttpRequest, transactionId: string, deps: Deps): HttpReply 
       return handleRules(authed, rest, deps);
     case 'limits':
       if (rest.length > 0) throw notFound();
-      return namespaceLimits(authed);
+      return namespaceLimits(authed, deps.admission.limits);
     default:
       throw notFound();
   }

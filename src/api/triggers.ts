@@ -58,6 +58,7 @@ function remove(request: AuthedRequest, deps: Deps, name: string): HttpReply {
 /** 202 {activationId} when a rule is active; 204 and no record otherwise (upstream). */
 async function fire(request: AuthedRequest, deps: Deps, name: string): Promise<HttpReply> {
   const payload = payloadObject(request);
+  deps.admission.admitFire(request.identity.namespace);
   const headers = { ...request.http.headers };
   // Upstream passes every request header on; the caller's credentials stay here.
   delete headers.authorization;

@@ -111,8 +111,9 @@ export class Egress {
     }
   }
 
+  /** Stops every request still in flight (the server is shutting down; activations are over). */
   close(): Promise<void> {
-    return this.agent.close();
+    return this.agent.destroy();
   }
 
   private check(url: string): URL {

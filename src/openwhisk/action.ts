@@ -106,8 +106,10 @@ function updatedParameters(old: ActionDoc, exec: Exec, given: unknown): KeyValue
 function execView(exec: Exec, includeCode: boolean): Body {
   if (isSequence(exec)) return { kind: exec.kind, components: exec.components };
   const view: Body = { kind: exec.kind, binary: exec.binary };
-  if (includeCode) view.code = exec.code;
+  // A blackbox action without code has none to show (its image runs its own action).
+  if (includeCode && !(exec.image !== undefined && exec.code === '')) view.code = exec.code;
   if (exec.main !== undefined) view.main = exec.main;
+  if (exec.image !== undefined) view.image = exec.image;
   return view;
 }
 

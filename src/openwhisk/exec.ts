@@ -5,9 +5,12 @@ import { parseFullyQualifiedName, qualifiedNameWithLeadingSlash } from './names.
 
 export interface CodeExec {
   kind: string;
+  /** Empty for a blackbox action without code (its image runs its own action). */
   code: string;
   binary: boolean;
   main?: string;
+  /** The container image of a blackbox action. */
+  image?: string;
 }
 
 /** A sequence: fully qualified components ('/ns/a', '/ns/pkg/a'), each run on the previous result. */
@@ -29,29 +32,49 @@ export function isSequence(exec: Exec): exec is SequenceExec {
 interface RuntimeKind {
   kind: string;
   default: boolean;
-  /** Which runner executes it: every Node.js kind runs in a V8 isolate. */
-  runner: 'isolate';
+  /** Which runner executes it: Node.js kinds run in V8 isolates, the others in containers of `image`. */
+  runner: 'isolate' | 'docker';
+  /** The image GET / lists; for the docker runner, the image its containers run (runtimes/, npm run runtimes:build). */
+  image: string;
 }
 
-/** All Node.js kinds run in the same isolate runtime; the version only names the API surface users expect. */
+/**
+ * All Node.js kinds run in the same isolate runtime; the version only names the API surface users
+ * expect. Python runs in containers of the image runtimes/python builds.
+ */
 export const RUNTIMES: Record<string, RuntimeKind[]> = {
   nodejs: [
-    { kind: 'nodejs:18', default: false, runner: 'isolate' },
-    { kind: 'nodejs:20', default: false, runner: 'isolate' },
-    { kind: 'nodejs:22', default: false, runner: 'isolate' },
-    { kind: 'nodejs:24', default: true, runner: 'isolate' },
+    { kind: 'nodejs:18', default: false, runner: 'isolate', image: 'edgewhisk/isolate' },
+    { kind: 'nodejs:20', default: false, runner: 'isolate', image: 'edgewhisk/isolate' },
+    { kind: 'nodejs:22', default: false, runner: 'isolate', image: 'edgewhisk/isolate' },
+    { kind: 'nodejs:24', default: true, runner: 'isolate', image: 'edgewhisk/isolate' },
   ],
+  python: [{ kind: 'python:3', default: true, runner: 'docker', image: 'edgewhisk/python:3' }],
 };
 
+/** A container of the action's own image (`exec.image`): any image speaking the action-runtime protocol. */
+export const BLACKBOX_KIND = 'blackbox';
+
 const KINDS = new Map(Object.values(RUNTIMES).flat().map((r) => [r.kind, r]));
+
+/** Every kind the container runner executes (blackbox included). */
+export function containerKinds(): string[] {
+  return [...[...KINDS.values()].filter((r) => r.runner === 'docker').map((r) => r.kind), BLACKBOX_KIND];
+}
+
+/** The image a runtime kind's containers run; undefined for isolate kinds and blackbox. */
+export function imageForKind(kind: string): string | undefined {
+  const runtime = KINDS.get(kind);
+  return runtime?.runner === 'docker' ? runtime.image : undefined;
+}
 
 /** `nodejs:default` (what the openwhisk client sends) and `nodejs` resolve to the family's default. */
 export function resolveKind(kind: string): string {
   const family = kind.endsWith(':default') ? kind.slice(0, -':default'.length) : kind;
   const defaultKind = RUNTIMES[family]?.find((r) => r.default);
   if (defaultKind) return defaultKind.kind;
-  if (KINDS.has(kind)) return kind;
-  throw badRequest(`kind '${kind}' not in [${[...KINDS.keys()].join(', ')}]`);
+  if (KINDS.has(kind) || kind === BLACKBOX_KIND) return kind;
+  throw badRequest(`kind '${kind}' not in [${[...KINDS.keys(), BLACKBOX_KIND].join(', ')}]`);
 }
 
 /** Upstream marks code as binary when the trimmed text is base64 of a length divisible by 4. */
@@ -79,6 +102,12 @@ export function parseExec(input: unknown): CodeExec {
   const raw = input as Record<string, unknown>;
   if (typeof raw.kind !== 'string') throw badRequest("exec.kind must be a string.");
   const kind = resolveKind(raw.kind);
+  let image: string | undefined;
+  if (kind === BLACKBOX_KIND) {
+    image = parseImage(raw.image);
+    // A blackbox image may bring its own action: code is optional.
+    if (raw.code === undefined || raw.code === null) raw.code = '';
+  }
   if (typeof raw.code !== 'string') throw badRequest('exec.code must be a string.');
   const size = Buffer.byteLength(raw.code);
   if (size > SYSTEM_LIMITS.maxCodeSize) {
@@ -89,7 +118,18 @@ export function parseExec(input: unknown): CodeExec {
   }
   const exec: CodeExec = { kind, code: raw.code, binary: looksBinary(raw.code) };
   if (typeof raw.main === 'string') exec.main = raw.main;
+  if (image !== undefined) exec.image = image;
   return exec;
+}
+
+/** Docker image references: `name[:tag]` or `name@sha256:…`, with an optional registry host. */
+const IMAGE = /^[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+
+function parseImage(value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') throw badRequest("exec.image must be a non-empty string for kind 'blackbox'.");
+  const image = value.trim();
+  if (image.length > 255 || !IMAGE.test(image)) throw badRequest(`exec.image '${image}' is not a valid image name.`);
+  return image;
 }
 
 function parseSequence(input: unknown, namespace: string): SequenceExec {
@@ -108,7 +148,7 @@ function parseSequence(input: unknown, namespace: string): SequenceExec {
 export function runtimeManifest(): Record<string, { kind: string; default: boolean; deprecated: boolean; image: string }[]> {
   const out: Record<string, { kind: string; default: boolean; deprecated: boolean; image: string }[]> = {};
   for (const [family, kinds] of Object.entries(RUNTIMES)) {
-    out[family] = kinds.map((k) => ({ kind: k.kind, default: k.default, deprecated: false, image: 'edgewhisk/isolate' }));
+    out[family] = kinds.map((k) => ({ kind: k.kind, default: k.default, deprecated: false, image: k.image }));
   }
   return out;
 }

@@ -7,8 +7,8 @@
  *
  * Deliberate differences: ES module imports of relative files also try the extensions CommonJS tries
  * (Node requires them spelled out), so an import that works in Node still works here; and the
- * `openwhisk` package always resolves to the built-in client, even when node_modules bundles one,
- * because the bundled client needs Node's http module, which actions do not have.
+ * `openwhisk` and `node-fetch` packages always resolve to the runtime's own, even when node_modules
+ * bundles them, because the bundled ones need Node's http module, which actions do not have.
  */
 import { builtinModules } from 'node:module';
 import { posix } from 'node:path';
@@ -31,8 +31,11 @@ export interface ModuleFiles {
 export type ResolveMode = 'require' | 'import';
 
 const BUILTINS = new Set(builtinModules);
-/** Packages the runtime provides itself, whatever node_modules holds. */
-const PROVIDED = new Set(['openwhisk']);
+/**
+ * Packages the runtime provides itself, whatever node_modules holds: their published builds need
+ * Node's http module. `node-fetch` (preinstalled in Adobe's images) is the global fetch.
+ */
+const PROVIDED = new Set(['openwhisk', 'node-fetch']);
 const CONDITIONS: Record<ResolveMode, readonly string[]> = {
   require: ['require', 'node', 'default'],
   import: ['import', 'node', 'default'],

@@ -13,6 +13,10 @@ export interface RunnableAction {
   binary: boolean;
   main: string;
   limits: ActionLimits;
+  /** A blackbox action's container image (exec.image). */
+  image?: string | undefined;
+  /** Parameters annotated `init: true`: container runtimes get them in the environment at /init. */
+  initParams?: Record<string, unknown> | undefined;
 }
 
 export interface RunRequest {

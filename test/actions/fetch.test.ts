@@ -149,6 +149,15 @@ describe('fetch from an action', () => {
     expect(aborted).toEqual(expect.arrayContaining(['controller', 'abandoned']));
   });
 
+  it('a fetch started by module code while loading is awaited by the first activation and cached for later ones', async () => {
+    const code = `const config = fetch('${base}/json').then((res) => res.json());
+    let calls = 0;
+    async function main() { return { config: await config, calls: ++calls } }`;
+    await t.ow.actions.create({ name: 'module-fetch', action: code });
+    expect(await t.ow.actions.invoke({ name: 'module-fetch', blocking: true, result: true })).toEqual({ config: { hello: 'world' }, calls: 1 });
+    expect(await t.ow.actions.invoke({ name: 'module-fetch', blocking: true, result: true })).toEqual({ config: { hello: 'world' }, calls: 2 });
+  });
+
   it('a network failure is a rejection with a TypeError', async () => {
     const code = "async function main() { try { await fetch('http://127.0.0.1:1/'); return {} } catch (e) { return { name: e.name, failed: e.message.startsWith('fetch failed') } } }";
     expect(await runAction(t, 'refused', code)).toEqual({ name: 'TypeError', failed: true });

@@ -176,7 +176,7 @@ describe('actions CRUD', () => {
     expect(stored.limits).toEqual(DEFAULT_LIMITS);
   });
 
-  it.each(['python:3', 'nodejs:16', 'cobol', 'nodejs:', 'blackbox-ish', ''])('unknown kind %j → 400 {error, code}', async (kind) => {
+  it.each(['python:2', 'nodejs:16', 'cobol', 'nodejs:', 'blackbox-ish', ''])('unknown kind %j → 400 {error, code}', async (kind) => {
     await expectApiError(await t.request('PUT', path('bad-kind'), { exec: { kind, code: CODE } }), 400);
   });
 

@@ -22,6 +22,9 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** Suites invoke far more than OpenWhisk's 120 a minute: the throttles are off unless a test sets them. */
+export const UNTHROTTLED: Record<string, string> = { 'invocations-per-minute': '0', 'concurrent-invocations': '0', 'fires-per-minute': '0' };
+
 /**
  * Flags are the CLI's (`{'allow-guest-key': 'false'}`). A given `data-dir` is used as is and kept
  * on close (restart tests); otherwise a fresh temporary one is made and removed on close.
@@ -29,7 +32,7 @@ export interface TestServer {
 export async function startTestServer(flags: Record<string, string> = {}): Promise<TestServer> {
   const given = flags['data-dir'];
   const dataDir = given ?? mkdtempSync(join(tmpdir(), 'edgewhisk-test-'));
-  const config: Config = loadConfig({ port: '0', ...flags, 'data-dir': dataDir }, {});
+  const config: Config = loadConfig({ port: '0', ...UNTHROTTLED, ...flags, 'data-dir': dataDir }, {});
   const server = await startServer(config);
   const client = (apiKey: string) => openwhisk({ apihost: server.url, api_key: apiKey, namespace: '_' });
   return {

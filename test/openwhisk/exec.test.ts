@@ -14,7 +14,8 @@ describe('runtime kinds', () => {
     expect(resolveKind(kind)).toBe(resolved);
   });
 
-  it.each(['nodejs:16', 'nodejs:25', 'python:3', 'python:default', 'blackbox', 'NODEJS:24', ''])('%j is refused with 400', (kind) => {
+  // python:3 and blackbox are container kinds (test/runtimes/exec.test.ts).
+  it.each(['nodejs:16', 'nodejs:25', 'python:2', 'go:1.21', 'NODEJS:24', ''])('%j is refused with 400', (kind) => {
     expect(() => resolveKind(kind)).toThrow(ApiError);
   });
 

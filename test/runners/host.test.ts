@@ -101,7 +101,7 @@ describe('HostBroker', () => {
 
   it('fires timers of the open scope and drops requests of any other scope', async () => {
     const { host, delivered } = broker();
-    host.begin(7, { apiKey: undefined, transactionId: undefined });
+    host.begin(7, { apiKey: undefined, env: {} });
     host.request('timer', 7, 1, 5, false);
     host.request('timer', 6, 2, 5, false);
     host.request('timer', '7', 3, 5, false);
@@ -115,8 +115,8 @@ describe('HostBroker', () => {
 
   it('ending the scope cancels its timers and fetches; nothing is delivered afterwards', async () => {
     const { host, delivered } = broker();
-    host.begin(1, { apiKey: undefined, transactionId: undefined });
-    host.request('timer', 1, 1, 20, false);
+    host.begin(1, { apiKey: undefined, env: {} });
+    host.request('timer', 1, 1, 1000, false);
     host.request('timer', 1, 2, 1, true);
     host.request('fetch', 1, 3, { url: `${base}/hang`, method: 'GET', headers: [], redirect: 'follow' }, null);
     await sleep(10);
@@ -132,7 +132,7 @@ describe('HostBroker', () => {
 
   it('clamps odd timer delays as Node does', async () => {
     const { host, delivered } = broker();
-    host.begin(1, { apiKey: undefined, transactionId: undefined });
+    host.begin(1, { apiKey: undefined, env: {} });
     for (const [id, delay] of [[1, -5], [2, Number.NaN], [3, Infinity], [4, 'soon'], [5, 2 ** 40]] as const) host.request('timer', 1, id, delay, false);
     await sleep(30);
     expect(delivered.map((d) => d.id).sort()).toEqual([1, 2, 3, 4, 5]);
@@ -141,7 +141,7 @@ describe('HostBroker', () => {
 
   it('answers a malformed fetch with a rejection', async () => {
     const { host, delivered } = broker();
-    host.begin(1, { apiKey: undefined, transactionId: undefined });
+    host.begin(1, { apiKey: undefined, env: {} });
     host.request('fetch', 1, 1, 'http://x', null);
     host.request('fetch', 1, 2, { url: 'http://x', method: 'GET', headers: [['a']], redirect: 'follow' }, null);
     host.request('fetch', 1, 3, { url: 'http://x', method: 'GET', headers: [], redirect: 'follow' }, 'body as text');
@@ -158,7 +158,7 @@ describe('HostBroker', () => {
 
   it('performs a valid fetch and delivers status, headers and body', async () => {
     const { host, delivered } = broker();
-    host.begin(1, { apiKey: undefined, transactionId: undefined });
+    host.begin(1, { apiKey: undefined, env: {} });
     host.request('fetch', 1, 1, { url: `${base}/json`, method: 'GET', headers: [['accept', 'application/json']], redirect: 'follow' }, null);
     for (let i = 0; i < 50 && delivered.length === 0; i++) await sleep(10);
     const [answer] = delivered;
@@ -173,18 +173,22 @@ describe('HostBroker', () => {
       calls.push(call);
       return { status: 200, body: '[]' };
     });
-    host.begin(1, { apiKey: undefined, transactionId: 't1' });
+    host.begin(1, { apiKey: undefined, env: { __OW_TRANSACTION_ID: 't1' } });
     host.request('api', 1, 1, { method: 'GET', path: '/api/v1/namespaces/_/actions', query: '', body: null, key: null }, null);
     host.request('api', 1, 2, { method: 'GET', path: '/api/v1/namespaces/_/actions', query: '', body: null, key: 'u:k' }, null);
     host.request('api', 1, 3, { method: 'PATCH', path: '/api/v1/x', query: '', body: null, key: null }, null);
     host.request('api', 1, 4, { method: 'GET', path: '/etc/passwd', query: '', body: null, key: 'u:k' }, null);
     host.request('api', 1, 5, { method: 'GET', path: '/api/v1/x y', query: '', body: null, key: 'u:k' }, null);
+    host.request('api', 1, 6, { method: 'GET', path: '/api/v1/../../metrics', query: '', body: null, key: 'u:k' }, null);
+    host.request('api', 1, 7, { method: 'GET', path: '/api/v1//namespaces', query: '', body: null, key: 'u:k' }, null);
     await sleep(20);
     expect(calls).toEqual([{ method: 'GET', path: '/api/v1/namespaces/_/actions', query: '', body: null, authKey: 'u:k', transactionId: 't1' }]);
     expect(delivered.find((d) => d.id === 1)?.a).toMatch(/may not call the OpenWhisk API as its caller/);
     expect(delivered.find((d) => d.id === 3)?.a).toBe('invalid API method');
     expect(delivered.find((d) => d.id === 4)?.a).toBe('invalid API path');
     expect(delivered.find((d) => d.id === 5)?.a).toBe('invalid API path');
+    expect(delivered.find((d) => d.id === 6)?.a).toBe('invalid API path');
+    expect(delivered.find((d) => d.id === 7)?.a).toBe('invalid API path');
     host.end();
   });
 
@@ -192,8 +196,8 @@ describe('HostBroker', () => {
     expect(outboundRequest({ url: 'http://x', method: 'GET', headers: new Array(513).fill(['a', 'b']), redirect: 'follow' }, null)).toMatch(/at most 512 headers/);
     expect(outboundRequest({ url: 'x'.repeat(70_000), method: 'GET', headers: [], redirect: 'follow' }, null)).toMatch(/URL must be a string/);
     expect(outboundRequest({ url: 'http://x', method: 'GET\r\nX: y', headers: [], redirect: 'follow' }, null)).toBe('invalid method');
-    expect(apiCall({ method: 'GET', path: '/api/v1/x', query: '', body: 42, key: null }, { apiKey: 'k', transactionId: undefined })).toBe('invalid API body');
-    expect(apiCall({ method: 'GET', path: '/api/v1/x', query: '', body: null, key: 'a\nb' }, { apiKey: 'k', transactionId: undefined })).toBe('invalid api_key');
+    expect(apiCall({ method: 'GET', path: '/api/v1/x', query: '', body: 42, key: null }, { apiKey: 'k', env: {} })).toBe('invalid API body');
+    expect(apiCall({ method: 'GET', path: '/api/v1/x', query: '', body: null, key: 'a\nb' }, { apiKey: 'k', env: {} })).toBe('invalid api_key');
   });
 });
 

@@ -10,8 +10,9 @@
  */
 import { readFileSync } from 'node:fs';
 import ivm from 'isolated-vm';
+import { compute, guarded, isolateError } from './compute.ts';
 
-export const LIBRARIES = ['encoding', 'url', 'web', 'fetch', 'node', 'openwhisk'] as const;
+const LIBRARIES = ['encoding', 'url', 'web', 'fetch', 'node', 'openwhisk'] as const;
 
 function source(name: string): string {
   return readFileSync(new URL(name, import.meta.url), 'utf8').trim();
@@ -35,6 +36,16 @@ export type TakeFn = () => string;
 export type DeliverFn = (scope: number, id: number, status: number, a: unknown, b: unknown) => void;
 export type InitFn = (code: string, main: string, entry: string, scope: number, env: string) => string;
 
+/** Where a blank isolate's host callbacks lead, once an instance has adopted it. */
+export interface HostPort {
+  /** notify() from the isolate: an outcome is ready. */
+  onNotify(): void;
+  /** A timer, fetch or API request from the isolate (all arguments untrusted). */
+  onRequest(op: unknown, scope: unknown, id: unknown, a: unknown, b: unknown): void;
+  /** A synchronous module operation (resolve, read) over the action's files. */
+  onModule(op: unknown, a: unknown, b: unknown): unknown;
+}
+
 export interface BlankIsolate {
   isolate: ivm.Isolate;
   context: ivm.Context;
@@ -47,7 +58,8 @@ export interface BlankIsolate {
   start: ivm.Reference<StartFn>;
   take: ivm.Reference<TakeFn>;
   deliver: ivm.Reference<DeliverFn>;
-  setHost: ivm.Reference<(notify: unknown, request: unknown, module: unknown, compute: unknown) => void>;
+  /** Connects the isolate's host callbacks to the instance that takes it. */
+  adopt(port: HostPort): void;
 }
 
 /** Our own runtime is bounded and quick, so it is set up synchronously: no thread hop per step. */
@@ -74,8 +86,22 @@ export function makeBlankIsolate(memoryMb: number): BlankIsolate {
     start: get('start'),
     take: get('take'),
     deliver: get('deliver'),
-    setHost: get('setHost'),
+    adopt: (port) => {
+      owner = port;
+    },
   };
+  // The host callbacks are installed now, off the request path, and lead nowhere until adopted.
+  // Ignored ones run on the event loop after the isolate call that made them has returned.
+  let owner: HostPort | undefined;
+  const notify = new ivm.Callback(() => owner?.onNotify(), { ignored: true });
+  const request = new ivm.Callback((op: unknown, scope: unknown, id: unknown, a: unknown, b: unknown) => owner?.onRequest(op, scope, id, a, b), { ignored: true });
+  const module = new ivm.Callback((op: unknown, a: unknown, b: unknown) =>
+    guarded(() => {
+      if (owner === undefined) throw isolateError('no action is loaded');
+      return owner.onModule(op, a, b);
+    }));
+  const pure = new ivm.Callback((op: unknown, a: unknown, b: unknown, c: unknown) => guarded(() => compute(op, a, b, c)));
+  get<(notify: unknown, request: unknown, module: unknown, compute: unknown) => void>('setHost').applySync(undefined, [notify, request, module, pure]);
   // The host holds its references now; action code never sees the runtime's entry points.
   context.global.deleteSync('__edgewhisk');
   api.release();

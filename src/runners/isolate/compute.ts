@@ -112,3 +112,13 @@ export function compute(op: unknown, a: unknown, b: unknown, c: unknown): unknow
       throw isolateError('unknown operation');
   }
 }
+
+/** Runs a synchronous callback body so that no host stack trace reaches the isolate. */
+export function guarded<T>(body: () => T): T {
+  try {
+    return body();
+  } catch (error) {
+    if (error instanceof Error && error.stack === `${error.name}: ${error.message}`) throw error;
+    throw isolateError(error instanceof Error ? error.message : 'host operation failed', Error);
+  }
+}

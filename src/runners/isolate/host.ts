@@ -21,12 +21,14 @@ export interface BrokerDeps {
   deliver(scope: number, id: number, status: 0 | 1, a: unknown, b: unknown): Promise<void>;
 }
 
-/** Who an activation acts as when it calls the OpenWhisk API. */
+/** Who an activation acts as when it calls the OpenWhisk API (the call's context, read lazily). */
 export interface Identity {
-  /** Absent when the activation may not act as its caller (see runner.ts actionApiKey). */
-  apiKey: string | undefined;
-  transactionId: string | undefined;
+  /** Absent when the activation may not act as its caller (see runner.ts callerApiKey). */
+  apiKey?: string | undefined;
+  env: Readonly<Record<string, string>>;
 }
+
+const NOBODY: Identity = { apiKey: undefined, env: {} };
 
 export const LIMITS = {
   timers: 10_000,
@@ -57,7 +59,7 @@ export class HostBroker {
   private readonly deps: BrokerDeps;
   private scope = 0;
   private open = false;
-  private identity: Identity = { apiKey: undefined, transactionId: undefined };
+  private identity: Identity = NOBODY;
   private readonly timers = new Map<number, Timer>();
   private readonly fetches = new Map<number, AbortController>();
   private readonly apiCalls = new Set<number>();
@@ -74,14 +76,19 @@ export class HostBroker {
     this.open = true;
   }
 
-  /** Ends the open scope: nothing it started will run or answer. */
+  /** Ends the open scope: nothing it started will run or answer. Cheap when nothing is pending. */
   end(): void {
     this.open = false;
-    for (const timer of this.timers.values()) clearTimeout(timer.handle);
-    this.timers.clear();
-    for (const controller of this.fetches.values()) controller.abort();
-    this.fetches.clear();
-    this.apiCalls.clear();
+    this.identity = NOBODY;
+    if (this.timers.size > 0) {
+      for (const timer of this.timers.values()) clearTimeout(timer.handle);
+      this.timers.clear();
+    }
+    if (this.fetches.size > 0) {
+      for (const controller of this.fetches.values()) controller.abort();
+      this.fetches.clear();
+    }
+    if (this.apiCalls.size > 0) this.apiCalls.clear();
   }
 
   /** Pending host operations of the open scope (for tests and stats). */
@@ -233,7 +240,9 @@ export function apiCall(description: unknown, identity: Identity): ApiCall | str
   if (typeof description !== 'object' || description === null || Array.isArray(description)) return 'malformed API request';
   const { method, path, query, body, key } = description as Record<string, unknown>;
   if (typeof method !== 'string' || !API_METHODS.has(method)) return 'invalid API method';
-  if (typeof path !== 'string' || path.length > LIMITS.apiPathChars || !/^\/api\/v1\/[\x21-\x7e]*$/.test(path)) return 'invalid API path';
+  if (typeof path !== 'string' || path.length > LIMITS.apiPathChars || !/^\/api\/v1\/[\x21-\x7e]*$/.test(path) || /\/\/|\/\.\.?(?:\/|$)/.test(path)) {
+    return 'invalid API path';
+  }
   if (typeof query !== 'string' || query.length > LIMITS.apiQueryChars || !/^[\x21-\x7e]*$/.test(query)) return 'invalid API query';
   if (body !== null && (typeof body !== 'string' || body.length > LIMITS.apiBodyChars)) return 'invalid API body';
   let authKey = identity.apiKey;
@@ -242,5 +251,5 @@ export function apiCall(description: unknown, identity: Identity): ApiCall | str
     authKey = key;
   }
   if (authKey === undefined) return NO_API;
-  return { method: method as ApiCall['method'], path, query, body: body as string | null, authKey, transactionId: identity.transactionId };
+  return { method: method as ApiCall['method'], path, query, body: body as string | null, authKey, transactionId: identity.env.__OW_TRANSACTION_ID };
 }

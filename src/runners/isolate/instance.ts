@@ -26,9 +26,9 @@ import type { RunnableAction } from '../runner.ts';
 import type { ApiCaller } from './api.ts';
 import type { ArchiveCache } from './archives.ts';
 import type { BlankIsolate, DeliverFn, StartFn, TakeFn } from './blank.ts';
-import { compute, isolateError } from './compute.ts';
+import { isolateError } from './compute.ts';
 import { linkModules, ModuleLinkError } from './esm.ts';
-import { HostBroker, type Identity } from './host.ts';
+import { HostBroker } from './host.ts';
 
 /** The raw outcome of one call. `initTime` is set for calls that waited for a cold start. */
 export type CallOutcome =
@@ -51,7 +51,7 @@ export interface InstanceHost {
 export interface CallContext {
   env: Record<string, string>;
   /** The key API calls act with, when the activation may act as its caller. */
-  apiKey: string | undefined;
+  apiKey?: string | undefined;
 }
 
 interface Call {
@@ -71,6 +71,7 @@ type InitState = { ok: true } | { ok: false; message: string; timedOut: boolean;
 type DeathReason = 'timeout' | 'oom' | 'evicted';
 
 const NO_FILES: ModuleFiles = { files: new Map(), dirs: new Set([ROOT]) };
+const NO_CONTEXT: CallContext = { env: {}, apiKey: undefined };
 const MAX_SPECIFIER = 4096;
 
 export class IsolateInstance {
@@ -146,7 +147,7 @@ export class IsolateInstance {
     return this.death === undefined && !this.isolate.isDisposed;
   }
 
-  run(input: string, fast: boolean, context: CallContext = { env: {}, apiKey: undefined }): Promise<CallOutcome> {
+  run(input: string, fast: boolean, context: CallContext = NO_CONTEXT): Promise<CallOutcome> {
     return new Promise((resolve) => {
       const now = this.now();
       this.waiting.push({ input, fast, context, resolve, queued: now, start: now, cold: this.state === undefined, scope: 0, notes: [] });
@@ -200,8 +201,7 @@ export class IsolateInstance {
     this.carried = undefined;
     if (carried !== undefined && carried === context) return this.scope;
     this.scope++;
-    const identity: Identity = { apiKey: context?.apiKey, transactionId: context?.env.__OW_TRANSACTION_ID };
-    this.broker.begin(this.scope, identity);
+    this.broker.begin(this.scope, context ?? NO_CONTEXT);
     return this.scope;
   }
 
@@ -390,13 +390,13 @@ export class IsolateInstance {
     const context = this.waiting[0]?.context;
     let loaded = false;
     const scope = this.openScope(context);
-    const notify = new ivm.Callback(() => this.onNotify(), { ignored: true });
-    const request = new ivm.Callback((op: unknown, s: unknown, id: unknown, a: unknown, b: unknown) => {
-      if (this.alive) this.broker.request(op, s, id, a, b);
-    }, { ignored: true });
-    const module = new ivm.Callback((op: unknown, a: unknown, b: unknown) => guarded(() => this.moduleOp(op, a, b)));
-    const computeOp = new ivm.Callback((op: unknown, a: unknown, b: unknown, c: unknown) => guarded(() => compute(op, a, b, c)));
-    blank.setHost.applySync(undefined, [notify, request, module, computeOp]);
+    blank.adopt({
+      onNotify: () => this.onNotify(),
+      onRequest: (op, s, id, a, b) => {
+        if (this.alive) this.broker.request(op, s, id, a, b);
+      },
+      onModule: (op, a, b) => this.moduleOp(op, a, b),
+    });
     // The action's top-level code runs during init: bound it by the action's timeout too.
     const timer = setTimeout(() => this.dispose('timeout'), this.action.limits.timeout);
     try {
@@ -509,16 +509,6 @@ export class IsolateInstance {
     }
     if (this.isolate.isDisposed) return { ok: false, message: MESSAGES.memoryExhausted, timedOut: false, logs: [] };
     return { ok: false, message: `Initialization has failed due to: ${String(error)}`, timedOut: false, logs: [] };
-  }
-}
-
-/** Runs a synchronous callback body so that no host stack trace reaches the isolate. */
-function guarded<T>(body: () => T): T {
-  try {
-    return body();
-  } catch (error) {
-    if (error instanceof Error && error.stack === `${error.name}: ${error.message}`) throw error;
-    throw isolateError(error instanceof Error ? error.message : 'host operation failed', Error);
   }
 }
 

@@ -87,7 +87,7 @@ export class IsolatePool implements Runner {
       }
       const instance = this.pick(request.action);
       const fast = this.paths.isFast(key);
-      const outcome = await instance.run(input, fast, { env: request.env, apiKey: request.apiKey });
+      const outcome = await instance.run(input, fast, request);
       this.afterCall(instance, outcome);
       if (outcome.kind === 'retry') {
         if (outcome.overran) this.paths.demote(key);

@@ -248,6 +248,8 @@ function fetchLibrary(rt) {
     text() { return this.#consume().then((bytes) => encoding().decodeUtf8(bytes)); }
     json() { return this.text().then((text) => JSON.parse(text)); }
     blob() { return this.#consume().then((bytes) => new Blob([bytes], { type: this.headers.get('content-type') || '' })); }
+    /** node-fetch 2's Buffer-returning reader. */
+    buffer() { return this.#consume().then((bytes) => encoding().Buffer.from(bytes)); }
     formData() {
       const type = this.headers.get('content-type') || '';
       if (!/^application\/x-www-form-urlencoded/i.test(type)) {
@@ -450,5 +452,16 @@ function fetchLibrary(rt) {
     });
   }
 
-  return { fetch, Headers, Request, Response, Blob, File, FormData };
+  // require('node-fetch'): the same fetch, shaped like node-fetch's module (default export too).
+  class FetchError extends Error {
+    constructor(message, type) {
+      super(message);
+      this.name = 'FetchError';
+      this.type = type;
+    }
+  }
+  const nodeFetch = (input, init) => fetch(input, init);
+  Object.assign(nodeFetch, { default: nodeFetch, Headers, Request, Response, Blob, FormData, FetchError, AbortError: web().DOMException, isRedirect: (code) => [301, 302, 303, 307, 308].includes(code) });
+
+  return { fetch, nodeFetch, Headers, Request, Response, Blob, File, FormData };
 }

@@ -1,0 +1,38 @@
+/** The messages between the server (supervisor.ts) and an isolate worker process (worker.ts). */
+import type { EgressOptions } from '../../egress/fetch.ts';
+import type { IsolatePoolStats } from '../isolate/pool.ts';
+import type { ApiAnswer, ApiCall } from '../isolate/api.ts';
+import type { RunnableAction, RunResult } from '../runner.ts';
+
+/** What a worker is started with (JSON in EDGEWHISK_WORKER). */
+export interface WorkerOptions {
+  memoryBudgetMb: number;
+  maxInstancesPerAction: number;
+  fastSliceMs: number;
+  egress: EgressOptions;
+  /** Whether require('openwhisk') reaches the server's API (through the parent). */
+  api: boolean;
+}
+
+export const WORKER_ENV = 'EDGEWHISK_WORKER';
+
+/** Server → worker. */
+export type ToWorker =
+  /** A call; `action` is left out once the worker has it (it answers `need` if it does not). */
+  | { t: 'run'; id: number; key: string; action?: RunnableAction; params: Record<string, unknown>; env: Record<string, string>; maxResultBytes: number; apiKey?: string }
+  | { t: 'invalidate'; prefix: string }
+  | { t: 'api'; id: number; answer?: ApiAnswer; error?: string }
+  | { t: 'ping' }
+  | { t: 'close' };
+
+/** Worker → server. */
+export type FromWorker =
+  | { t: 'ready' }
+  | { t: 'result'; id: number; result: RunResult }
+  | { t: 'need'; id: number }
+  /** An action asked for the API; the answer comes back as `api` with the same id. */
+  | { t: 'api'; id: number; call: ApiCall }
+  /** Something left the worker (a fetch, an API call): every call in flight may have had effects. */
+  | { t: 'taint' }
+  | { t: 'stats'; stats: IsolatePoolStats }
+  | { t: 'pong' };

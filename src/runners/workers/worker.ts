@@ -1,0 +1,127 @@
+/**
+ * An isolate worker process: an IsolatePool serving calls from the server over fd 3 (see
+ * supervisor.ts). V8 can abort a whole process when an isolate runs out of memory in places it
+ * cannot unwind from; here that takes down this process only, and the server starts another.
+ *
+ * Started as `node --no-node-snapshot worker.ts` with its options in EDGEWHISK_WORKER. It exits
+ * when the server's end of the socket closes, so it never outlives the server.
+ */
+import { Socket } from 'node:net';
+import { Egress } from '../../egress/fetch.ts';
+import type { ApiAnswer, ApiCall } from '../isolate/api.ts';
+import { IsolatePool } from '../isolate/pool.ts';
+import type { RunnableAction } from '../runner.ts';
+import { Channel } from './channel.ts';
+import { WORKER_ENV, type FromWorker, type ToWorker, type WorkerOptions } from './protocol.ts';
+
+/** Action code kept for calls that name only the key; the server sends it again when asked. */
+const MAX_ACTIONS = 20_000;
+
+const options = JSON.parse(process.env[WORKER_ENV] ?? '{}') as WorkerOptions;
+const actions = new Map<string, RunnableAction>();
+const apiCalls = new Map<number, { resolve: (answer: ApiAnswer) => void; reject: (error: Error) => void }>();
+let nextApiCall = 1;
+let tainted = false;
+let statsDue = false;
+let closing = false;
+
+const channel = new Channel(new Socket({ fd: 3, readable: true, writable: true }), (message) => onMessage(message as ToWorker), () => process.exit(1));
+const send = (message: FromWorker): void => channel.send(message);
+
+/** Anything leaving the process may be an effect of the calls in flight: the server must not run them again. */
+function taint(): void {
+  if (tainted) return;
+  tainted = true;
+  send({ t: 'taint' });
+}
+
+const originalFetch = Egress.prototype.fetch;
+Egress.prototype.fetch = function (this: Egress, ...args: Parameters<Egress['fetch']>) {
+  taint();
+  return originalFetch.apply(this, args);
+};
+
+const pool = new IsolatePool({
+  memoryBudgetMb: options.memoryBudgetMb,
+  maxInstancesPerAction: options.maxInstancesPerAction,
+  fastSliceMs: options.fastSliceMs,
+  now: Date.now,
+  egress: options.egress,
+  ...(options.api
+    ? {
+        api: (call: ApiCall) =>
+          new Promise<ApiAnswer>((resolve, reject) => {
+            taint();
+            const id = nextApiCall++;
+            apiCalls.set(id, { resolve, reject });
+            send({ t: 'api', id, call });
+          }),
+      }
+    : {}),
+});
+
+channel.beforeFlush = () => {
+  tainted = false;
+  if (!statsDue) return undefined;
+  statsDue = false;
+  return { t: 'stats', stats: pool.stats() } satisfies FromWorker;
+};
+
+function onMessage(message: ToWorker): void {
+  switch (message.t) {
+    case 'run': {
+      let action = message.action;
+      if (action !== undefined) {
+        if (actions.size >= MAX_ACTIONS) actions.delete(actions.keys().next().value!);
+        actions.set(message.key, action);
+      } else {
+        action = actions.get(message.key);
+        if (action === undefined) return send({ t: 'need', id: message.id });
+      }
+      const { id } = message;
+      pool.run({ action, params: message.params, env: message.env, maxResultBytes: message.maxResultBytes, apiKey: message.apiKey }).then(
+        (result) => {
+          statsDue = true;
+          send({ t: 'result', id, result });
+        },
+        (error: unknown) => {
+          console.error('isolate worker: run failed:', error);
+          send({ t: 'result', id, result: { statusCode: 3, result: { error: 'The action could not be run.' }, logs: [], start: Date.now(), end: Date.now(), timedOut: false } });
+        },
+      );
+      return;
+    }
+    case 'invalidate':
+      pool.invalidate(message.prefix);
+      for (const key of actions.keys()) if (key.startsWith(message.prefix)) actions.delete(key);
+      return send({ t: 'stats', stats: pool.stats() });
+    case 'api': {
+      const waiter = apiCalls.get(message.id);
+      apiCalls.delete(message.id);
+      if (message.answer) waiter?.resolve(message.answer);
+      else waiter?.reject(new Error(message.error ?? 'The API call failed'));
+      return;
+    }
+    case 'ping':
+      return send({ t: 'pong' });
+    case 'close':
+      void shutdown();
+      return;
+  }
+}
+
+async function shutdown(): Promise<void> {
+  if (closing) return;
+  closing = true;
+  await pool.close().catch(() => undefined);
+  channel.close();
+  process.exit(0);
+}
+
+// The server is gone (or closed our end): nothing is left to serve.
+channel.onEnd = () => process.exit(0);
+process.on('uncaughtException', (error) => {
+  console.error('isolate worker: uncaught exception:', error);
+  process.exit(1);
+});
+send({ t: 'ready' });
