@@ -4,6 +4,7 @@
  */
 import { ApiError, badRequest, conflict, MESSAGES, notFound } from '../errors.ts';
 import { actionKeyPrefix, type InvokeRequest } from '../invoker.ts';
+import { checkEntitySizes } from '../limits/sizes.ts';
 import { actionSummary, actionView, createAction, updateAction, type ActionDoc } from '../openwhisk/action.ts';
 import { invokeHttpStatus } from '../openwhisk/activation.ts';
 import { isSequence } from '../openwhisk/exec.ts';
@@ -84,6 +85,7 @@ function list(request: AuthedRequest, deps: Deps, prefix: string | undefined): H
 function put(request: AuthedRequest, deps: Deps, target: Target): HttpReply {
   const body = jsonBody(request, undefined);
   if (body === undefined) throw badRequest('The request content was malformed: expected a JSON object.');
+  checkEntitySizes(body);
   writablePackage(request, deps, target.pkg);
   const path = relativePath(target);
   const existing = deps.entities.get<ActionDoc>(request.namespace, 'actions', path);

@@ -1,5 +1,6 @@
 /** Request bodies: JSON parsing with OpenWhisk's 400 and 413 answers. */
 import { ApiError, badRequest, MESSAGES } from '../errors.ts';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../limits/json.ts';
 import { SYSTEM_LIMITS } from '../openwhisk/limits.ts';
 import type { ApiRequest } from './context.ts';
 
@@ -7,6 +8,7 @@ import type { ApiRequest } from './context.ts';
 export function jsonBody(request: ApiRequest, fallback: unknown = {}): unknown {
   const body = request.http.body;
   if (body.length === 0) return fallback;
+  if (nestedDeeperThan(body)) throw badRequest(`The request content was malformed: JSON nested deeper than ${MAX_JSON_DEPTH} levels.`);
   try {
     return JSON.parse(body.toString('utf8'));
   } catch {

@@ -19,6 +19,7 @@ import {
   type PackageDoc,
 } from '../openwhisk/package.ts';
 import type { HttpReply } from '../server/http.ts';
+import { checkEntitySizes } from '../limits/sizes.ts';
 import { jsonBody } from './body.ts';
 import type { AuthedRequest, Deps } from './context.ts';
 import { flag, listPaging } from './query.ts';
@@ -75,6 +76,7 @@ function put(request: AuthedRequest, deps: Deps, name: string): HttpReply {
   checkPackageName(name);
   const body = jsonBody(request, undefined);
   if (body === undefined) throw badRequest('The request content was malformed: expected a JSON object.');
+  checkEntitySizes(body);
   const content = parsePackagePut(body, request.namespace);
   const existing = deps.entities.get<PackageDoc>(request.namespace, 'packages', name);
   if (existing && !flag(request.query, 'overwrite')) throw conflict();

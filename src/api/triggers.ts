@@ -1,5 +1,6 @@
 /** /namespaces/{ns}/triggers: CRUD, and fire (POST) through the shared trigger fire path. */
 import { ApiError, conflict, notFound } from '../errors.ts';
+import { checkEntitySizes } from '../limits/sizes.ts';
 import { checkName } from '../openwhisk/names.ts';
 import { createTrigger, triggerSummary, triggerView, updateTrigger, type TriggerDoc } from '../openwhisk/trigger.ts';
 import type { HttpReply } from '../server/http.ts';
@@ -39,6 +40,7 @@ function load(request: AuthedRequest, deps: Deps, name: string): TriggerDoc {
 
 function put(request: AuthedRequest, deps: Deps, name: string): HttpReply {
   const body = jsonBody(request);
+  checkEntitySizes(body);
   const existing = deps.entities.get<TriggerDoc>(request.namespace, 'triggers', name);
   if (existing && !flag(request.query, 'overwrite')) throw conflict();
   const now = deps.clock.now();

@@ -5,6 +5,7 @@
  * below reproduce what it decides.
  */
 import { MESSAGES } from '../errors.ts';
+import { nestedDeeperThan } from '../limits/json.ts';
 
 export const WEB_EXTENSIONS = ['.http', '.json', '.html', '.svg', '.text'] as const;
 export type WebExtension = (typeof WEB_EXTENSIONS)[number];
@@ -229,6 +230,8 @@ export function webArguments(request: WebRequest, raw: boolean, finalParams: Rea
   if (media !== undefined && isJsonFamily(media.type)) {
     if (request.body.length > 0) {
       let parsed: unknown;
+      // Deeper JSON parses, but the action's input could then not be serialized (src/limits/json.ts).
+      if (nestedDeeperThan(request.body)) return { ok: false, status: 400, message: WEB_MESSAGES.malformedJson };
       try {
         parsed = JSON.parse(request.body.toString('utf8'));
       } catch {

@@ -97,6 +97,25 @@ function installPrelude(global, libraries) {
     return args.map((a) => inspect(a, 0, [])).join(' ');
   }
 
+  // Results nested deeper than this are refused, as the server refuses such request bodies.
+  const MAX_RESULT_DEPTH = 1000;
+  function nestedDeeperThan(text, max) {
+    if (text.length <= 2 * max) return false;
+    let depth = 0;
+    let inString = false;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (inString) {
+        if (c === 0x5c) i++;
+        else if (c === 0x22) inString = false;
+      } else if (c === 0x22) inString = true;
+      else if (c === 0x5b || c === 0x7b) {
+        if (++depth > max) return true;
+      } else if (c === 0x5d || c === 0x7d) depth--;
+    }
+    return false;
+  }
+
   // The limit is in bytes, as upstream counts it: UTF-8 length without a TextEncoder.
   const utf8Length = (function utf8Length(text) {
     let bytes = text.length;
@@ -671,6 +690,10 @@ function installPrelude(global, libraries) {
     if (size > resultLimit) {
       c = 2;
       result = stringify({ error: `The action produced a response that exceeded the allowed length: ${size} > ${resultLimit} bytes.` });
+    } else if (nestedDeeperThan(result, MAX_RESULT_DEPTH)) {
+      // The host could parse it but not write it back out (its JSON.stringify would overflow).
+      c = 2;
+      result = stringify({ error: `The action did not produce a valid JSON response: it is nested deeper than ${MAX_RESULT_DEPTH} levels.` });
     }
     return `{"c":${c},"r":${result},"l":${stringify(logs)}}`;
   });

@@ -79,8 +79,6 @@ interface Call {
   dispatched: number;
   /** Something left the worker while this call was in it. */
   tainted: boolean;
-  /** Already run again after a crash. */
-  rerun: boolean;
 }
 
 const WORKER_PATH = fileURLToPath(new URL('./entry.ts', import.meta.url));
@@ -187,12 +185,13 @@ export class IsolateWorkers implements Runner {
     for (let slot = 0; slot <= options.workers; slot++) this.earlyDeaths.push(0);
     for (let slot = 0; slot < options.workers; slot++) this.slots.push(this.assign(this.start(), 'shared', slot));
     this.slots.push(undefined);
-    this.spare = this.start();
+    // The spare starts once the shared workers are up, not competing with them for the CPU.
+    void this.ready().then(() => this.refillSpare());
   }
 
   run(request: RunRequest): Promise<RunResult> {
     return new Promise((resolve) => {
-      const call: Call = { id: this.nextId++, request, resolve, dispatched: this.options.now(), tainted: false, rerun: false };
+      const call: Call = { id: this.nextId++, request, resolve, dispatched: this.options.now(), tainted: false };
       if (this.closed) return resolve(this.shuttingDown(call));
       const { key } = request.action;
       if (this.quarantine.size > 0 && this.isQuarantined(key)) this.dispatch(call, this.quarantineWorker());
@@ -320,6 +319,7 @@ export class IsolateWorkers implements Runner {
       };
       if (!worker.child) {
         worker.exited = true;
+        worker.markUp();
         return done();
       }
       worker.child.once('exit', done);
@@ -456,7 +456,6 @@ export class IsolateWorkers implements Runner {
   }
 
   private runSolo(call: Call): void {
-    call.rerun = true;
     this.soloQueue.push(call);
     this.pumpSolos();
   }

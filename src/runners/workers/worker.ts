@@ -82,7 +82,13 @@ function onMessage(message: ToWorker): void {
       pool.run({ action, params: message.params, env: message.env, maxResultBytes: message.maxResultBytes, apiKey: message.apiKey }).then(
         (result) => {
           statsDue = true;
-          send({ t: 'result', id, result });
+          try {
+            send({ t: 'result', id, result });
+          } catch (error) {
+            // A result this process cannot serialize must not take it down.
+            console.error('isolate worker: unsendable result:', error);
+            send({ t: 'result', id, result: { ...result, statusCode: 2, result: { error: 'The action did not produce a valid JSON response.' }, logs: [] } });
+          }
         },
         (error: unknown) => {
           console.error('isolate worker: run failed:', error);
