@@ -4,6 +4,7 @@ import { Authenticator } from './auth.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { Invoker } from './invoker.ts';
+import { SYSTEM_LIMITS } from './openwhisk/limits.ts';
 import { Admission } from './limits/throttle.ts';
 import { createMetrics } from './metrics.ts';
 import { inProcessApi } from './runners/isolate/api.ts';
@@ -35,6 +36,12 @@ export interface EdgewhiskServer {
 }
 
 const HOUR = 3_600_000;
+/**
+ * Entity PUTs carry action code, which OpenWhisk takes up to 48 MB (base64 zips included), plus
+ * the JSON around it; every other request keeps the small --max-body bound.
+ */
+const CODE_UPLOAD_BYTES = SYSTEM_LIMITS.maxCodeSize + 2 * 1_048_576;
+const ENTITY_PUT = /^\/api\/v1\/namespaces\/[^/]+\/(actions|packages)\//;
 /** On shutdown, running activations get this long to finish and be recorded. */
 const DRAIN_MS = 10_000;
 
@@ -65,7 +72,7 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
   const http = await startHttpServer({
     host: config.host,
     port: config.port,
-    maxBodyBytes: config.maxBodyBytes,
+    maxBodyBytes: (method, path) => (method === 'PUT' && ENTITY_PUT.test(path) ? Math.max(config.maxBodyBytes, CODE_UPLOAD_BYTES) : config.maxBodyBytes),
     handler: (request) => handler(request),
     errorReply: (status) =>
       status === 413 ? errorReply(new ApiError('tooLarge'), newTransactionId()) : internalErrorReply(newTransactionId()),

@@ -28,7 +28,8 @@ export type Handler = (request: HttpRequest) => HttpReply | Promise<HttpReply>;
 export interface HttpServerOptions {
   host: string;
   port: number;
-  maxBodyBytes: number;
+  /** The largest body accepted for a request, by method and raw path (decided before reading it). */
+  maxBodyBytes: (method: string, path: string) => number;
   handler: Handler;
   /** Replies for failures outside the handler: an oversized body, an unexpected exception. */
   errorReply: (status: 413 | 500, request: HttpRequest | undefined) => HttpReply;
@@ -110,7 +111,8 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServer>
       dispatch();
       return;
     }
-    if (length !== undefined && Number(length) > options.maxBodyBytes) {
+    const maxBody = options.maxBodyBytes(request.method, request.path);
+    if (length !== undefined && Number(length) > maxBody) {
       send(options.errorReply(413, request));
       return;
     }
@@ -119,7 +121,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServer>
     res.onData((chunk, isLast) => {
       if (aborted) return;
       received += chunk.byteLength;
-      if (received > options.maxBodyBytes) {
+      if (received > maxBody) {
         send(options.errorReply(413, request));
         return;
       }
