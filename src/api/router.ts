@@ -10,7 +10,7 @@ import { handleRules } from './rules.ts';
 import { handleTriggers } from './triggers.ts';
 import type { ApiRequest, AuthedRequest, Deps } from './context.ts';
 import { apiInfo, rootInfo } from './info.ts';
-import { listNamespaces, namespaceLimits } from './namespaces.ts';
+import { listNamespaces, namespaceEntities, namespaceLimits } from './namespaces.ts';
 import { CORS_HEADERS, errorReply, internalErrorReply, json } from './reply.ts';
 import { handleWeb } from './web.ts';
 
@@ -74,7 +74,7 @@ function route(http: HttpRequest, transactionId: string, deps: Deps): HttpReply 
   switch (collection) {
     case undefined:
       if (request.method !== 'GET') throw new ApiError('methodNotAllowed');
-      return listNamespaces(authed);
+      return namespaceEntities(authed, deps);
     case 'actions':
       return handleActions(authed, rest, deps);
     case 'activations':

@@ -50,7 +50,7 @@ function triggerOf(deps: Deps, rule: RuleDoc): TriggerDoc | undefined {
   return deps.entities.get<TriggerDoc>(rule.trigger.path, 'triggers', rule.trigger.name);
 }
 
-function statusOf(deps: Deps, rule: RuleDoc): RuleStatus {
+export function statusOf(deps: Deps, rule: RuleDoc): RuleStatus {
   return triggerOf(deps, rule)?.rules[ruleKey(rule)]?.status ?? 'inactive';
 }
 

@@ -36,3 +36,23 @@ describe('operator endpoints', () => {
     expect(Number(rss?.[1])).toBeGreaterThan(10 * 1048576);
   });
 });
+
+describe('GET /namespaces/{ns}', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(async () => t.close());
+
+  it("lists the namespace's entities by collection, as upstream (the client's namespaces.get)", async () => {
+    await t.ow.actions.create({ name: 'a1', action: 'function main() { return {} }' });
+    await t.ow.packages.create({ name: 'p1' });
+    await t.ow.triggers.create({ name: 't1' });
+    await t.ow.rules.create({ name: 'r1', trigger: 't1', action: 'a1' });
+    const got = (await t.ow.namespaces.get({ namespace: '_' })) as Record<string, { name: string; status?: string }[]>;
+    expect(got.actions!.map((a) => a.name)).toEqual(['a1']);
+    expect(got.packages!.map((p) => p.name)).toEqual(['p1']);
+    expect(got.triggers!.map((x) => x.name)).toEqual(['t1']);
+    expect(got.rules).toMatchObject([{ name: 'r1', status: 'active' }]);
+  });
+});
