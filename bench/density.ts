@@ -4,13 +4,14 @@
  * and nothing may fail.
  */
 import { startEdgewhisk } from './edgewhisk.ts';
-import { api, inParallel, load, rssMb, type LoadResult } from './lib.ts';
+import { api, inParallel, load, treeRssMb, type LoadResult } from './lib.ts';
 
 export interface DensityResult {
   actions: number;
   memoryBudgetMb: number;
   firstRoundFailures: number;
   mix: LoadResult;
+  /** Server process and its isolate worker processes together. */
   rssAfterFirstRoundMb: number;
   peakRssMb: number;
   evictions: number;
@@ -21,7 +22,7 @@ export async function density(count = Number(process.env.BENCH_DENSITY_ACTIONS ?
   const server = await startEdgewhisk(['--memory-budget', String(memoryBudgetMb)]);
   let peakRssMb = 0;
   const sampler = setInterval(() => {
-    peakRssMb = Math.max(peakRssMb, rssMb(server.child.pid!));
+    peakRssMb = Math.max(peakRssMb, treeRssMb(server.child.pid!));
   }, 100);
   try {
     const indexes = Array.from({ length: count }, (_, i) => i);
@@ -36,7 +37,7 @@ export async function density(count = Number(process.env.BENCH_DENSITY_ACTIONS ?
       const body = (await res.json()) as { i?: number };
       if (res.status !== 200 || body.i !== i) firstRoundFailures++;
     });
-    const rssAfterFirstRoundMb = rssMb(server.child.pid!);
+    const rssAfterFirstRoundMb = treeRssMb(server.child.pid!);
     const mix = load({ url: `${server.url}/`, connections: 64, randomPath: { template: '/api/v1/web/guest/default/d{i}.json', count } });
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     const read = (name: string): number => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(metrics)?.[1] ?? NaN);
@@ -46,7 +47,7 @@ export async function density(count = Number(process.env.BENCH_DENSITY_ACTIONS ?
       firstRoundFailures,
       mix,
       rssAfterFirstRoundMb,
-      peakRssMb: Math.max(peakRssMb, rssMb(server.child.pid!)),
+      peakRssMb: Math.max(peakRssMb, treeRssMb(server.child.pid!)),
       evictions: read('edgewhisk_isolate_evictions_total'),
       coldStarts: read('edgewhisk_cold_starts_total'),
     };

@@ -156,6 +156,23 @@ export function rssMb(pid: number): number {
   return kb / 1024;
 }
 
+/** Resident memory of a process and all its descendants (the isolate worker processes), in MB. */
+export function treeRssMb(pid: number): number {
+  let total = 0;
+  const pending = [pid];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    try {
+      total += rssMb(next);
+      const children = readFileSync(`/proc/${next}/task/${next}/children`, 'utf8').trim();
+      if (children) pending.push(...children.split(/\s+/).map(Number));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
 /** Runs `task` over `items` with at most `concurrency` at once. */
 export async function inParallel<T>(items: T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0;

@@ -3,12 +3,13 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NODE, percentile, ROOT, rssMb } from './lib.ts';
+import { NODE, percentile, ROOT, treeRssMb } from './lib.ts';
 
 export interface ProcessResult {
   runs: number;
   spawnToFirstRequestP50Ms: number;
   spawnToFirstRequestMaxMs: number;
+  /** Server process and its isolate worker processes together. */
   idleRssMb: number;
 }
 
@@ -29,7 +30,7 @@ async function once(port: number): Promise<{ ms: number; rss: number }> {
     }
     const ms = performance.now() - started;
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    return { ms, rss: rssMb(child.pid!) };
+    return { ms, rss: treeRssMb(child.pid!) };
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
