@@ -1,4 +1,5 @@
 /** The action entity: how a PUT body becomes a stored document, and how it is shown. Pure. */
+import { entityHead } from './entity.ts';
 import { badRequest } from '../errors.ts';
 import { checkActionArchive } from './archive.ts';
 import { isSequence, parseActionExec, type Exec } from './exec.ts';
@@ -117,12 +118,8 @@ function execView(exec: Exec, includeCode: boolean): Body {
 export function actionView(doc: ActionDoc, includeCode = true): Body {
   const exec = execView(doc.exec, includeCode);
   return {
-    namespace: entityNamespace(doc),
-    name: doc.name,
-    version: doc.version,
-    publish: doc.publish,
+    ...entityHead(doc, entityNamespace(doc)),
     exec,
-    annotations: doc.annotations,
     parameters: doc.parameters,
     limits: doc.limits,
     updated: doc.updated,
@@ -132,11 +129,7 @@ export function actionView(doc: ActionDoc, includeCode = true): Body {
 /** The list item shape: no parameters, no code. */
 export function actionSummary(doc: ActionDoc): Body {
   return {
-    namespace: entityNamespace(doc),
-    name: doc.name,
-    version: doc.version,
-    publish: doc.publish,
-    annotations: doc.annotations,
+    ...entityHead(doc, entityNamespace(doc)),
     limits: doc.limits,
     exec: { binary: isSequence(doc.exec) ? false : doc.exec.binary },
     updated: doc.updated,

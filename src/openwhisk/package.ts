@@ -1,4 +1,5 @@
 /** The package entity and package bindings: PUT bodies, stored documents, wire views. Pure. */
+import { entityHead } from './entity.ts';
 import { badRequest, MESSAGES } from '../errors.ts';
 import type { ActionDoc } from './action.ts';
 import { mergeKeyValues, parseKeyValues, withValue, type KeyValue } from './keyvalues.ts';
@@ -100,11 +101,7 @@ export function updatePackage(old: PackageDoc, put: PackagePut, now: number): Pa
 /** The package as PUT and DELETE return it. */
 export function packageView(doc: PackageDoc): Body {
   return {
-    namespace: doc.namespace,
-    name: doc.name,
-    version: doc.version,
-    publish: doc.publish,
-    annotations: doc.annotations,
+    ...entityHead(doc),
     parameters: doc.parameters,
     binding: doc.binding ? { namespace: doc.binding.namespace, name: doc.binding.name } : {},
     updated: doc.updated,
@@ -128,11 +125,7 @@ export function packageWithActions(doc: PackageDoc, actions: ActionDoc[], bound?
 /** The list item: `binding` is false for a package, {namespace, name} for a binding. */
 export function packageSummary(doc: PackageDoc): Body {
   return {
-    namespace: doc.namespace,
-    name: doc.name,
-    version: doc.version,
-    publish: doc.publish,
-    annotations: doc.annotations,
+    ...entityHead(doc),
     binding: doc.binding ? { namespace: doc.binding.namespace, name: doc.binding.name } : false,
     updated: doc.updated,
   };

@@ -1,4 +1,5 @@
 /** The rule entity: PUT bodies, status changes, the stored document and its wire view. Pure. */
+import { entityHead } from './entity.ts';
 import { badRequest, MESSAGES } from '../errors.ts';
 import { parseKeyValues, type KeyValue } from './keyvalues.ts';
 import { entityNamespace, parseFullyQualifiedName, type EntityRef } from './names.ts';
@@ -97,11 +98,7 @@ export function parseRuleStatus(input: unknown): RuleStatus {
 
 export function ruleView(doc: RuleDoc, status: RuleStatus): Body {
   return {
-    namespace: doc.namespace,
-    name: doc.name,
-    version: doc.version,
-    publish: doc.publish,
-    annotations: doc.annotations,
+    ...entityHead(doc),
     status,
     trigger: doc.trigger,
     action: doc.action,

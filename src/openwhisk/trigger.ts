@@ -1,4 +1,5 @@
 /** The trigger entity: PUT bodies, the stored document with its rule links, wire views. Pure. */
+import { entityHead } from './entity.ts';
 import { badRequest, MESSAGES } from '../errors.ts';
 import { getValue, parseKeyValues, type KeyValue } from './keyvalues.ts';
 import { isValidName } from './names.ts';
@@ -98,11 +99,7 @@ export function withRule(trigger: TriggerDoc, rule: string, link: RuleLink | und
 /** The trigger as GET, PUT and DELETE return it; `rules` only once it has any. */
 export function triggerView(doc: TriggerDoc): Body {
   const view: Body = {
-    namespace: doc.namespace,
-    name: doc.name,
-    version: doc.version,
-    publish: doc.publish,
-    annotations: doc.annotations,
+    ...entityHead(doc),
     parameters: doc.parameters,
     limits: doc.limits,
     updated: doc.updated,
@@ -113,11 +110,7 @@ export function triggerView(doc: TriggerDoc): Body {
 
 export function triggerSummary(doc: TriggerDoc): Body {
   return {
-    namespace: doc.namespace,
-    name: doc.name,
-    version: doc.version,
-    publish: doc.publish,
-    annotations: doc.annotations,
+    ...entityHead(doc),
     updated: doc.updated,
   };
 }
