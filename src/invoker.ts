@@ -6,7 +6,7 @@ import type { Clock } from './clock.ts';
 import { newActivationId } from './ids.ts';
 import type { Admission } from './limits/throttle.ts';
 import type { ActionDoc } from './openwhisk/action.ts';
-import { activationResponse, type Activation } from './openwhisk/activation.ts';
+import { activationRecord, activationResponse, type Activation } from './openwhisk/activation.ts';
 import { getValue, toObject, type KeyValue } from './openwhisk/keyvalues.ts';
 import { SYSTEM_LIMITS } from './openwhisk/limits.ts';
 import { entityNamespace, relativePath } from './openwhisk/names.ts';
@@ -142,21 +142,10 @@ export class Invoker {
     if (result.initTime !== undefined) annotations.push({ key: 'initTime', value: result.initTime });
     if (request.causedBy !== undefined) annotations.push({ key: 'causedBy', value: request.causedBy });
     if (request.binding !== undefined) annotations.push({ key: 'binding', value: request.binding });
-    const record: Activation = {
-      activationId,
-      namespace: request.namespace,
-      name: action.name,
-      version: action.version,
-      subject: request.subject,
-      publish: false,
-      start: result.start,
-      end: result.end,
-      duration: result.end - result.start,
-      response: activationResponse(result.statusCode, result.result),
-      logs: result.logs,
-      annotations,
-    };
-    if (request.cause !== undefined) record.cause = request.cause;
+    const record = activationRecord(
+      { activationId, namespace: request.namespace, subject: request.subject, name: action.name, version: action.version, cause: request.cause },
+      { start: result.start, end: result.end, response: activationResponse(result.statusCode, result.result), logs: result.logs, annotations },
+    );
     await this.finish(record, request);
     return record;
   }

@@ -6,7 +6,7 @@
 import type { Clock } from './clock.ts';
 import { ApiError, badRequest, MESSAGES } from './errors.ts';
 import type { Invocation, InvokeRequest } from './invoker.ts';
-import { activationResponse, type Activation, type ActivationResponse } from './openwhisk/activation.ts';
+import { activationRecord, activationResponse, type Activation, type ActivationResponse } from './openwhisk/activation.ts';
 import { isSequence, SEQUENCE_KIND } from './openwhisk/exec.ts';
 import type { KeyValue } from './openwhisk/keyvalues.ts';
 import { SYSTEM_LIMITS } from './openwhisk/limits.ts';
@@ -118,22 +118,11 @@ export async function runSequence(ctx: SequenceContext, activationId: string, re
   annotations.push({ key: 'waitTime', value: Math.max(0, start - request.received) });
   if (request.binding !== undefined) annotations.push({ key: 'binding', value: request.binding });
   if (maxMemory !== undefined) annotations.push({ key: 'limits', value: { ...action.limits, memory: maxMemory } });
-  const record: Activation = {
-    activationId,
-    namespace: request.namespace,
-    name: action.name,
-    version: action.version,
-    subject: request.subject,
-    publish: false,
-    start,
-    end,
-    // Upstream: the sum of the components' durations, not end - start.
-    duration,
-    response,
-    logs,
-    annotations,
-  };
-  if (request.cause !== undefined) record.cause = request.cause;
+  const record = activationRecord(
+    { activationId, namespace: request.namespace, subject: request.subject, name: action.name, version: action.version, cause: request.cause },
+    // Upstream: a sequence's duration is the sum of its components' durations, not end - start.
+    { start, end, duration, response, logs, annotations },
+  );
   await ctx.finish(record);
   return record;
 }

@@ -34,6 +34,39 @@ export type TriggerActivation = Omit<Activation, 'end' | 'duration'>;
 /** What the activation store holds and the activations API shows. */
 export type ActivationRecord = Activation | TriggerActivation;
 
+/** What a record says of who ran what: the caller's namespace and subject, the action's name and version. */
+export interface RecordOrigin {
+  activationId: string;
+  namespace: string;
+  subject: string;
+  name: string;
+  version: string;
+  cause?: string | undefined;
+}
+
+/** An activation record; `duration` defaults to end - start (sequences give the sum of their parts). */
+export function activationRecord(
+  origin: RecordOrigin,
+  run: { start: number; end: number; duration?: number; response: ActivationResponse; logs: string[]; annotations: KeyValue[] },
+): Activation {
+  const record: Activation = {
+    activationId: origin.activationId,
+    namespace: origin.namespace,
+    name: origin.name,
+    version: origin.version,
+    subject: origin.subject,
+    publish: false,
+    start: run.start,
+    end: run.end,
+    duration: run.duration ?? run.end - run.start,
+    response: run.response,
+    logs: run.logs,
+    annotations: run.annotations,
+  };
+  if (origin.cause !== undefined) record.cause = origin.cause;
+  return record;
+}
+
 export function activationResponse(statusCode: StatusCode, result: unknown): ActivationResponse {
   return { status: STATUS[statusCode], statusCode, success: statusCode === 0, result };
 }
