@@ -36,6 +36,12 @@ export interface InvokeRequest {
   sequenceAccounting?: SequenceAccounting;
   /** 'failures' skips the record of a successful activation (web calls, as Adobe does). Default 'always'. */
   record?: 'always' | 'failures';
+  /**
+   * 'durable' (default): the activation settles once its record is committed, so whoever answers
+   * after it answers for a stored record. 'eventual': committed shortly after, with others (web
+   * calls; upstream too answers those before the record is stored).
+   */
+  recordCommit?: 'durable' | 'eventual';
 }
 
 export interface Invocation {
@@ -65,6 +71,39 @@ export function actionKey(action: ActionDoc): string {
 /** Every version of one action: what `Runner.invalidate` takes after an update or delete. */
 export function actionKeyPrefix(action: { namespace: string; pkg: string | undefined; name: string }): string {
   return `${action.namespace}/${relativePath(action)}@`;
+}
+
+interface Runnable {
+  runnable: RunnableAction;
+  /** The action's default parameters as an object. */
+  defaults: Record<string, unknown>;
+}
+
+/**
+ * What the runner needs of an action, derived once per action document: the entity cache hands out
+ * the same document until the action changes, so warm calls skip rebuilding it.
+ */
+const RUNNABLES = new WeakMap<ActionDoc, Runnable>();
+
+function runnableOf(action: ActionDoc): Runnable {
+  let derived = RUNNABLES.get(action);
+  if (derived !== undefined) return derived;
+  const { exec } = action;
+  if (isSequence(exec)) throw new Error('sequences run through runSequence');
+  const runnable: RunnableAction = {
+    key: actionKey(action),
+    kind: exec.kind,
+    code: exec.code,
+    binary: exec.binary,
+    main: exec.main ?? 'main',
+    limits: action.limits,
+  };
+  if (exec.image !== undefined) runnable.image = exec.image;
+  const initParams = action.parameters.filter((kv) => kv.init === true);
+  if (initParams.length > 0) runnable.initParams = toObject(initParams);
+  derived = { runnable, defaults: toObject(action.parameters) };
+  RUNNABLES.set(action, derived);
+  return derived;
 }
 
 export class Invoker {
@@ -111,23 +150,11 @@ export class Invoker {
 
   private async execute(activationId: string, request: InvokeRequest): Promise<Activation> {
     const { action } = request;
-    const { exec } = action;
-    if (isSequence(exec)) throw new Error('sequences run through runSequence');
     const now = this.deps.clock.now();
-    const runnable: RunnableAction = {
-      key: actionKey(action),
-      kind: exec.kind,
-      code: exec.code,
-      binary: exec.binary,
-      main: exec.main ?? 'main',
-      limits: action.limits,
-    };
-    if (exec.image !== undefined) runnable.image = exec.image;
-    const initParams = action.parameters.filter((kv) => kv.init === true);
-    if (initParams.length > 0) runnable.initParams = toObject(initParams);
+    const { runnable, defaults } = runnableOf(action);
     const result = await this.deps.runner.run({
       action: runnable,
-      params: { ...toObject(action.parameters), ...request.params },
+      params: { ...defaults, ...request.params },
       env: this.environment(activationId, request, now + action.limits.timeout),
       maxResultBytes: SYSTEM_LIMITS.maxResultSize,
       apiKey: callerApiKey(action, request),
@@ -152,7 +179,10 @@ export class Invoker {
 
   private async finish(record: Activation, request: InvokeRequest): Promise<void> {
     this.deps.onActivation?.(record);
-    if (request.record !== 'failures' || !record.response.success) await this.deps.activations.write(record, relativePath(request.action));
+    if (request.record === 'failures' && record.response.success) return;
+    const path = relativePath(request.action);
+    if (request.recordCommit === 'eventual') this.deps.activations.append(record, path);
+    else await this.deps.activations.write(record, path);
   }
 
   private sequence(activationId: string, request: InvokeRequest): Promise<Activation> {

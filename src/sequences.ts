@@ -139,6 +139,7 @@ function componentRequest(outer: InvokeRequest, resolved: ResolvedAction, params
   };
   if (resolved.binding !== undefined) request.binding = resolved.binding;
   if (outer.record !== undefined) request.record = outer.record;
+  if (outer.recordCommit !== undefined) request.recordCommit = outer.recordCommit;
   return request;
 }
 

@@ -5,6 +5,7 @@
 import { ApiError, badRequest, conflict, MESSAGES, notFound } from '../errors.ts';
 import { actionKeyPrefix, type InvokeRequest } from '../invoker.ts';
 import { checkEntitySizes } from '../limits/sizes.ts';
+import { waitAtMost } from '../limits/wait.ts';
 import { actionSummary, actionView, createAction, updateAction, type ActionDoc } from '../openwhisk/action.ts';
 import { invokeHttpStatus } from '../openwhisk/activation.ts';
 import { isSequence } from '../openwhisk/exec.ts';
@@ -134,11 +135,7 @@ async function invoke(request: AuthedRequest, deps: Deps, target: Target): Promi
   // The record is written when the run ends; if no one is waiting any more, a failure is logged.
   invocation.done.catch((error: unknown) => console.error(`activation ${invocation.activationId} not recorded:`, error));
   if (!blocking) return accepted();
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<undefined>((resolve) => {
-    timer = setTimeout(resolve, waitMs, undefined);
-  });
-  const activation = await Promise.race([invocation.done, timedOut]).finally(() => clearTimeout(timer));
+  const activation = await waitAtMost(invocation.done, waitMs);
   if (!activation) return accepted();
   const status = invokeHttpStatus(activation.response.statusCode);
   return json(status, flag(request.query, 'result') ? activation.response.result : activation, idHeader);

@@ -10,6 +10,7 @@ import { MESSAGES } from '../errors.ts';
 import { getValue } from '../openwhisk/keyvalues.ts';
 import { SYSTEM_LIMITS } from '../openwhisk/limits.ts';
 import { isValidName } from '../openwhisk/names.ts';
+import { waitAtMost } from '../limits/wait.ts';
 import { prettyJson, projectResult, splitExtension, WEB_MESSAGES, webArguments, type WebExtension } from '../openwhisk/web.ts';
 import type { HttpReply, HttpRequest } from '../server/http.ts';
 import type { ActionDoc } from '../openwhisk/action.ts';
@@ -90,14 +91,15 @@ export async function handleWeb(http: HttpRequest, segments: string[], transacti
     return notFound();
   }
   const { action } = resolved;
-  if (getValue(action.annotations, 'web-export') !== true) return notFound();
+  const plan = webPlanOf(action);
+  if (!plan.exported) return notFound();
 
   if (http.body.length > SYSTEM_LIMITS.maxPayloadSize) {
     return errorReply(413, MESSAGES.entityTooBig('Request', http.body.length, SYSTEM_LIMITS.maxPayloadSize), transactionId, DEFAULT_CORS);
   }
 
   // With web-custom-options the action answers OPTIONS and sets its own CORS headers.
-  const customOptions = getValue(action.annotations, 'web-custom-options') === true;
+  const { customOptions } = plan;
   const cors: Record<string, string> = customOptions
     ? {}
     : { ...ALLOW_ORIGIN_METHODS, 'Access-Control-Allow-Headers': http.headers['access-control-request-headers'] ?? DEFAULT_ALLOW_HEADERS };
@@ -112,15 +114,12 @@ export async function handleWeb(http: HttpRequest, segments: string[], transacti
   } catch {
     user = undefined;
   }
-  if (http.method !== 'OPTIONS' && !authorized(action, http, user)) return error(401, 'The supplied authentication is invalid');
-
-  const raw = getValue(action.annotations, 'raw-http') === true;
-  const finalParams = new Set(getValue(action.annotations, 'final') === true ? action.parameters.filter((p) => p.value !== null).map((p) => p.key) : []);
+  if (http.method !== 'OPTIONS' && !authorized(plan.requireAuth, http, user)) return error(401, 'The supplied authentication is invalid');
   // Upstream hands the action every request header. Whisk credentials that identified the caller
   // are the one exception: __ow_user carries who called, the key stays with the platform.
   const headers = { ...http.headers };
   if (user !== undefined) delete headers.authorization;
-  const args = webArguments({ method: http.method, headers, path: target.rest, query: http.query, body: http.body, user }, raw, finalParams);
+  const args = webArguments({ method: http.method, headers, path: target.rest, query: http.query, body: http.body, user }, plan.raw, plan.finalParams);
   if (!args.ok) return error(args.status, args.message);
 
   const extraLogging = (http.headers['x-ow-extra-logging'] ?? '').trim().toLowerCase() === 'on';
@@ -133,15 +132,12 @@ export async function handleWeb(http: HttpRequest, segments: string[], transacti
     transactionId,
     received: deps.clock.now(),
     record: deps.config.recordWebSuccesses || extraLogging ? 'always' : 'failures',
+    recordCommit: 'eventual',
     ...(resolved.binding === undefined ? {} : { binding: resolved.binding }),
   });
   invocation.done.catch((failure: unknown) => console.error(`web activation ${invocation.activationId} not recorded:`, failure));
   const idHeader = { 'x-openwhisk-activation-id': invocation.activationId };
-  let timer: NodeJS.Timeout | undefined;
-  const waited = await Promise.race([
-    invocation.done,
-    new Promise<undefined>((resolve) => (timer = setTimeout(resolve, deps.config.maxBlockingWaitMs, undefined))),
-  ]).finally(() => clearTimeout(timer));
+  const waited = await waitAtMost(invocation.done, deps.config.maxBlockingWaitMs);
   if (!waited) return error(202, WEB_MESSAGES.responseNotReady, idHeader);
 
   // Success projects the result; an application error projects its `error` field; anything else is 400.
@@ -163,19 +159,53 @@ export async function handleWeb(http: HttpRequest, segments: string[], transacti
 
 /**
  * The default CORS headers the action did not set itself. Upstream sends both, and a browser
- * rejects `Access-Control-Allow-Origin: *, *` (apache/openwhisk#2478).
+ * rejects `Access-Control-Allow-Origin: *, *` (apache/openwhisk#2478). The defaults are all
+ * Access-Control-* headers, so only such names in `given` can override one.
  */
 function withoutOverridden(defaults: Record<string, string>, given: Record<string, unknown>): Record<string, string> {
-  const names = new Set(Object.keys(given).map((name) => name.toLowerCase()));
-  return Object.fromEntries(Object.entries(defaults).filter(([name]) => !names.has(name.toLowerCase())));
+  let kept: Record<string, string> | undefined;
+  for (const name in given) {
+    const lower = name.toLowerCase();
+    if (!lower.startsWith('access-control-')) continue;
+    kept ??= { ...defaults };
+    for (const key in kept) if (key.toLowerCase() === lower) delete kept[key];
+  }
+  return kept ?? defaults;
+}
+
+/** What the web layer reads of an action's annotations and parameters. */
+interface WebPlan {
+  exported: boolean;
+  customOptions: boolean;
+  raw: boolean;
+  /** With `final: true`, the parameters (with a value) a request may not override. */
+  finalParams: ReadonlySet<string>;
+  requireAuth: unknown;
+}
+
+/** Derived once per action document: the entity cache hands out the same one until it changes. */
+const WEB_PLANS = new WeakMap<ActionDoc, WebPlan>();
+
+function webPlanOf(action: ActionDoc): WebPlan {
+  let plan = WEB_PLANS.get(action);
+  if (plan !== undefined) return plan;
+  const final = getValue(action.annotations, 'final') === true;
+  plan = {
+    exported: getValue(action.annotations, 'web-export') === true,
+    customOptions: getValue(action.annotations, 'web-custom-options') === true,
+    raw: getValue(action.annotations, 'raw-http') === true,
+    finalParams: new Set(final ? action.parameters.filter((p) => p.value !== null).map((p) => p.key) : []),
+    requireAuth: getValue(action.annotations, 'require-whisk-auth'),
+  };
+  WEB_PLANS.set(action, plan);
+  return plan;
 }
 
 /**
  * `require-whisk-auth`: true needs valid credentials; a string or number must equal the
  * X-Require-Whisk-Auth header; false requires nothing; any other value lets no one in.
  */
-function authorized(action: ActionDoc, http: HttpRequest, user: string | undefined): boolean {
-  const required = getValue(action.annotations, 'require-whisk-auth');
+function authorized(required: unknown, http: HttpRequest, user: string | undefined): boolean {
   if (required === undefined || required === false) return true;
   if (required === true) return user !== undefined;
   if (typeof required !== 'string' && typeof required !== 'number') return false;

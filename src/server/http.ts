@@ -14,7 +14,6 @@ export interface HttpRequest {
   /** Lower-cased header names; repeated headers joined with ', '. */
   headers: Record<string, string>;
   body: Buffer;
-  remoteAddress: string;
 }
 
 export interface HttpReply {
@@ -74,7 +73,6 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServer>
       query: req.getQuery() ?? '',
       headers,
       body: EMPTY,
-      remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString(),
     };
 
     const send = (reply: HttpReply): void => {
@@ -82,8 +80,10 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServer>
       aborted = true;
       res.cork(() => {
         res.writeStatus(statusLine(reply.status));
-        if (reply.headers) {
-          for (const [name, value] of Object.entries(reply.headers)) {
+        const headers = reply.headers;
+        if (headers) {
+          for (const name in headers) {
+            const value = headers[name]!;
             if (typeof value === 'string') res.writeHeader(name, value);
             else for (const v of value) res.writeHeader(name, v);
           }

@@ -1,7 +1,11 @@
 /**
- * Activation records. Writes are group-committed: every record queued during one event-loop turn
- * is inserted in one transaction, and each writer's promise settles after that commit, so a
- * blocking invoke answers only once its record is durable, at a fraction of a commit per record.
+ * Activation records. Writes are group-committed. A durable write (`write`) is committed at the end
+ * of the event-loop turn with everything queued by then, and its promise settles after that commit,
+ * so a blocking invoke answers only once its record is durable, at a fraction of a commit per record.
+ * An eventual write (`append`, web activations: upstream answers those before storing the record)
+ * waits up to EVENTUAL_MS for company: a commit rewrites the last page of the table and of each
+ * index, so a few large transactions cost far less per record than many small ones. Reads commit
+ * what is queued first, so this process always reads its own writes.
  */
 import type { ActivationRecord } from '../openwhisk/activation.ts';
 import type { Db } from './db.ts';
@@ -18,9 +22,15 @@ export interface ActivationQuery {
 interface Pending {
   record: ActivationRecord;
   path: string;
-  resolve: () => void;
-  reject: (error: Error) => void;
+  /** Only for durable writes: settles after the commit. */
+  resolve?: () => void;
+  reject?: (error: Error) => void;
 }
+
+/** The longest an eventual write waits before its commit. */
+const EVENTUAL_MS = 20;
+/** A queue this long is committed at once, whatever waits. */
+const MAX_BATCH = 1024;
 
 export class ActivationStore {
   private readonly db: Db;
@@ -28,7 +38,9 @@ export class ActivationStore {
   private readonly getStmt;
   private readonly deleteOlderStmt;
   private queue: Pending[] = [];
-  private flushScheduled = false;
+  /** A commit at the end of this event-loop turn is scheduled (for a durable write). */
+  private immediate = false;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(db: Db) {
     this.db = db;
@@ -43,16 +55,25 @@ export class ActivationStore {
   write(record: ActivationRecord, path: string): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ record, path, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
+      if (!this.immediate) {
+        this.immediate = true;
         setImmediate(() => this.flush());
       }
     });
   }
 
-  /** Commits everything queued now; also called on shutdown. */
+  /** Queues the record for a commit within EVENTUAL_MS; a failed commit is logged. */
+  append(record: ActivationRecord, path: string): void {
+    this.queue.push({ record, path });
+    if (this.queue.length >= MAX_BATCH) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), EVENTUAL_MS);
+  }
+
+  /** Commits everything queued now; also called on shutdown and before every read. */
   flush(): void {
-    this.flushScheduled = false;
+    this.immediate = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
@@ -63,18 +84,23 @@ export class ActivationStore {
         }
       })();
     } catch (error) {
-      for (const p of batch) p.reject(error as Error);
+      for (const p of batch) {
+        if (p.reject) p.reject(error as Error);
+        else console.error(`activation ${p.record.activationId} not recorded:`, error);
+      }
       return;
     }
-    for (const p of batch) p.resolve();
+    for (const p of batch) p.resolve?.();
   }
 
   get(namespace: string, id: string): ActivationRecord | undefined {
+    this.flush();
     const row = this.getStmt.get(id, namespace);
     return row ? (JSON.parse(row.doc) as ActivationRecord) : undefined;
   }
 
   list(query: ActivationQuery): ActivationRecord[] {
+    this.flush();
     const { sql, params } = this.where(query);
     return this.db
       .prepare<unknown[], { doc: string }>(`SELECT doc FROM activations WHERE ${sql} ORDER BY start DESC LIMIT ? OFFSET ?`)
@@ -83,6 +109,7 @@ export class ActivationStore {
   }
 
   count(query: ActivationQuery): number {
+    this.flush();
     const { sql, params } = this.where(query);
     return this.db.prepare<unknown[], { n: number }>(`SELECT count(*) AS n FROM activations WHERE ${sql}`).get(...params)!.n;
   }

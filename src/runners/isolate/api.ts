@@ -40,7 +40,6 @@ export function inProcessApi(handler: () => Handler): ApiCaller {
       query: call.query,
       headers,
       body: call.body === null ? Buffer.alloc(0) : Buffer.from(call.body),
-      remoteAddress: '127.0.0.1',
     };
     const reply = await handler()(request);
     const body = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : reply.body.toString('utf8');

@@ -140,13 +140,16 @@ export class IsolatePool implements Runner {
       this.byAction.set(action.key, instances);
     }
     let least: IsolateInstance | undefined;
-    for (const instance of [...instances]) {
+    for (let i = 0; i < instances.length; ) {
+      const instance = instances[i]!;
       if (!instance.alive) {
+        // remove() splices it out of `instances`: the next one moves to index i.
         this.remove(instance);
         continue;
       }
       if (instance.busy === 0) return this.touch(instance);
       if (!least || instance.busy < least.busy) least = instance;
+      i++;
     }
     if (least && instances.length >= this.options.maxInstancesPerAction) return this.touch(least);
     if (!this.byAction.has(action.key)) this.byAction.set(action.key, instances);
