@@ -32,6 +32,29 @@ const EVENTUAL_MS = 20;
 /** A queue this long is committed at once, whatever waits. */
 const MAX_BATCH = 1024;
 
+interface Row {
+  id: string;
+  namespace: string;
+  start: number;
+  doc: string;
+}
+
+/**
+ * The record without the fields that have columns of their own. Every byte stored costs on the
+ * hot path (a row is written to the WAL, then again to the database), and these are a sixth of a
+ * small record.
+ */
+function storedDoc(record: ActivationRecord): string {
+  const { activationId: _id, namespace: _namespace, start: _start, ...rest } = record;
+  return JSON.stringify(rest);
+}
+
+/** A stored record, whole again (rows written before the columns were left out parse the same). */
+function fromRow(row: Row): ActivationRecord {
+  const doc = JSON.parse(row.doc) as Omit<ActivationRecord, 'activationId' | 'namespace' | 'start'>;
+  return { activationId: row.id, namespace: row.namespace, ...doc, start: row.start } as ActivationRecord;
+}
+
 export class ActivationStore {
   private readonly db: Db;
   private readonly insertStmt;
@@ -47,7 +70,7 @@ export class ActivationStore {
     this.insertStmt = db.prepare<[string, string, string, number, string]>(
       'INSERT OR REPLACE INTO activations (id, namespace, path, start, doc) VALUES (?, ?, ?, ?, ?)',
     );
-    this.getStmt = db.prepare<[string, string], { doc: string }>('SELECT doc FROM activations WHERE id = ? AND namespace = ?');
+    this.getStmt = db.prepare<[string, string], Row>('SELECT id, namespace, start, doc FROM activations WHERE id = ? AND namespace = ?');
     this.deleteOlderStmt = db.prepare<[number]>('DELETE FROM activations WHERE start < ?');
   }
 
@@ -80,7 +103,7 @@ export class ActivationStore {
     try {
       this.db.transaction(() => {
         for (const { record, path } of batch) {
-          this.insertStmt.run(record.activationId, record.namespace, path, record.start, JSON.stringify(record));
+          this.insertStmt.run(record.activationId, record.namespace, path, record.start, storedDoc(record));
         }
       })();
     } catch (error) {
@@ -96,16 +119,16 @@ export class ActivationStore {
   get(namespace: string, id: string): ActivationRecord | undefined {
     this.flush();
     const row = this.getStmt.get(id, namespace);
-    return row ? (JSON.parse(row.doc) as ActivationRecord) : undefined;
+    return row ? fromRow(row) : undefined;
   }
 
   list(query: ActivationQuery): ActivationRecord[] {
     this.flush();
     const { sql, params } = this.where(query);
     return this.db
-      .prepare<unknown[], { doc: string }>(`SELECT doc FROM activations WHERE ${sql} ORDER BY start DESC LIMIT ? OFFSET ?`)
+      .prepare<unknown[], Row>(`SELECT id, namespace, start, doc FROM activations WHERE ${sql} ORDER BY start DESC LIMIT ? OFFSET ?`)
       .all(...params, query.limit, query.skip)
-      .map((row) => JSON.parse(row.doc) as ActivationRecord);
+      .map(fromRow);
   }
 
   count(query: ActivationQuery): number {
