@@ -21,6 +21,8 @@ export const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 
 export interface LoadResult {
   connections: number;
+  /** Responses received in the run (any status). */
+  requests: number;
   requestsPerSec: number;
   p50Ms: number;
   p99Ms: number;
@@ -112,6 +114,7 @@ end`);
   const r = JSON.parse(line[1]!) as { requests: number; duration: number; p50: number; p99: number; max: number; errors: number; non2xx: number };
   return {
     connections,
+    requests: r.requests,
     requestsPerSec: r.requests / (r.duration / 1e6),
     p50Ms: r.p50 / 1000,
     p99Ms: r.p99 / 1000,
@@ -128,8 +131,8 @@ function autocannon(url: string, connections: number, method: string, body: stri
   args.push(url);
   const [cmd, argv] = pinned(core, NODE, args);
   const run = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20 });
-  const r = JSON.parse(run.stdout) as { requests: { average: number }; latency: { p50: number; p99: number; max: number }; errors: number; non2xx: number };
-  return { connections, requestsPerSec: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, maxMs: r.latency.max, errors: r.errors, non2xx: r.non2xx };
+  const r = JSON.parse(run.stdout) as { requests: { average: number; total: number }; latency: { p50: number; p99: number; max: number }; errors: number; non2xx: number };
+  return { connections, requests: r.requests.total, requestsPerSec: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, maxMs: r.latency.max, errors: r.errors, non2xx: r.non2xx };
 }
 
 export function percentile(values: number[], p: number): number {
@@ -171,6 +174,17 @@ export function treeRssMb(pid: number): number {
     }
   }
   return total;
+}
+
+/** Calls `check` every `intervalMs` until it returns a value other than undefined; throws after `timeoutMs`. */
+export async function pollUntil<T>(check: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 1): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (performance.now() > deadline) throw new Error(`nothing after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
 }
 
 /** Runs `task` over `items` with at most `concurrency` at once. */
