@@ -68,6 +68,16 @@ export async function spawnServer(script: string, args: string[], core: string |
   };
 }
 
+/** Starts a server script pinned to core 0 and loads `path` at 1 and 64 connections. */
+export async function loadServer(script: string, args: string[] = [], path = '/'): Promise<LoadResult[]> {
+  const server = await spawnServer(script, args, '0');
+  try {
+    return [1, 64].map((connections) => load({ url: `${server.url}${path}`, connections }));
+  } finally {
+    await server.stop();
+  }
+}
+
 export interface LoadOptions {
   url: string;
   connections: number;
@@ -135,6 +145,33 @@ function autocannon(url: string, connections: number, method: string, body: stri
   return { connections, requests: r.requests.total, requestsPerSec: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, maxMs: r.latency.max, errors: r.errors, non2xx: r.non2xx };
 }
 
+export interface TableRow {
+  figure: string;
+  connections: number | string;
+  reqPerSec: string;
+  p50: string;
+  p99: string;
+  max: string;
+  ratio: string;
+}
+
+/** One console.table row per load result, requests/s also as a share of the baseline at the same connection count. */
+export function tableRows(figure: string, results: LoadResult[], baseline: LoadResult[] = []): TableRow[] {
+  return results.map((r) => {
+    const base = baseline.find((b) => b.connections === r.connections);
+    const broken = r.errors + r.non2xx > 0 ? ` (${r.errors} errors, ${r.non2xx} non-2xx)` : '';
+    return {
+      figure: figure + broken,
+      connections: r.connections,
+      reqPerSec: r.requestsPerSec.toFixed(0),
+      p50: r.p50Ms.toFixed(2),
+      p99: r.p99Ms.toFixed(2),
+      max: r.maxMs.toFixed(2),
+      ratio: base ? `${((100 * r.requestsPerSec) / base.requestsPerSec).toFixed(1)}%` : '',
+    };
+  });
+}
+
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -150,6 +187,15 @@ export function machine(): Record<string, unknown> {
     pinned: HAS_TASKSET ? 'server on core 0, load on core 1' : 'not pinned (no taskset or one core)',
     secondsPerRun: SECONDS,
   };
+}
+
+/** Prints what every full report starts with (title, command as run, machine); the machine's figures. */
+export function header(title: string, command: string): Record<string, unknown> {
+  const info = machine();
+  console.log(`${title} — ${new Date().toISOString()}`);
+  console.log(`command: ${command} (${process.argv.slice(1).join(' ')})`);
+  console.log('machine:', JSON.stringify(info));
+  return info;
 }
 
 /** Resident memory of a process in MB, from /proc (Linux). */
