@@ -27,10 +27,12 @@ const QUIET_MS = 1_000;
 /** If it stays below what was accepted, this long without growth ends the wait (records lost). */
 const STALLED_MS = 10_000;
 
-/** Polls the count of `name`'s records until it stops growing; the count and when it last grew. */
-async function settle(server: BenchServer, name: string, expected: number): Promise<{ count: number; lastGrowth: number }> {
-  let count = -1;
-  let lastGrowth = 0;
+/**
+ * Polls the count of `name`'s records until it stops growing, starting from `count` seen at
+ * `seenAt`; the final count and when it was first seen.
+ */
+async function settle(server: BenchServer, name: string, expected: number, count: number, seenAt: number): Promise<{ count: number; lastGrowth: number }> {
+  let lastGrowth = seenAt;
   await pollUntil(
     async () => {
       const now = await server.countActivations(name);
@@ -53,22 +55,22 @@ export async function nonBlockingInvoke(connections = 64): Promise<NonBlockingRe
     await server.createAction('hello', HELLO);
     const request = invokeRequest(server.url, 'hello');
     await warmUp(request.url, request, 202);
-    const before = (await settle(server, 'hello', 64)).count;
+    const before = (await settle(server, 'hello', 64, -1, performance.now())).count;
 
     const started = performance.now();
     const accepted = load({ ...request, connections });
     const ended = performance.now();
-    const readableAtLoadEnd = (await server.countActivations('hello')) - before;
+    const atLoadEnd = await server.countActivations('hello');
     const acceptedCount = accepted.requests - accepted.non2xx;
-    const { count, lastGrowth } = await settle(server, 'hello', before + acceptedCount);
+    const { count, lastGrowth } = await settle(server, 'hello', before + acceptedCount, atLoadEnd, ended);
     const records = count - before;
     return {
       accepted,
       acceptedCount,
       records,
-      readableAtLoadEnd,
-      drainMs: Math.max(0, lastGrowth - ended),
-      recordsPerSec: records / ((Math.max(lastGrowth, ended) - started) / 1000),
+      readableAtLoadEnd: atLoadEnd - before,
+      drainMs: lastGrowth - ended,
+      recordsPerSec: records / ((lastGrowth - started) / 1000),
     };
   });
 }
