@@ -30,7 +30,7 @@ function findWorkerd(): { binary: string; version: string } | { skipped: string 
   try {
     found = createRequire(import.meta.url)('workerd') as typeof found;
   } catch (error) {
-    return { skipped: `the workerd package has no binary for ${process.platform}-${process.arch} here: ${(error as Error).message}` };
+    return { skipped: `the workerd package has no binary for ${process.platform}-${process.arch} here: ${(error as Error).message.trim().replace(/\s+/g, ' ')}` };
   }
   const run = spawnSync(found.default, ['--version'], { encoding: 'utf8' });
   if (run.error || run.status !== 0) {
