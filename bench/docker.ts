@@ -6,7 +6,7 @@
  */
 import { DEFAULT_DOCKER_HOST, DockerEngine } from '../src/runners/docker/engine.ts';
 import { buildPythonImage } from '../runtimes/build.ts';
-import { startEdgewhisk, type BenchServer } from './edgewhisk.ts';
+import { withEdgewhisk, type BenchServer } from './edgewhisk.ts';
 import { api, percentile } from './lib.ts';
 
 export interface DockerInvokeResult {
@@ -41,16 +41,6 @@ async function engineReady(): Promise<boolean> {
   }
 }
 
-async function withServer<T>(flags: string[], body: (server: BenchServer) => Promise<T>): Promise<T> {
-  // Invokes here exceed OpenWhisk's 120 per minute: the throttle is off for the bench.
-  const server = await startEdgewhisk(['--invocations-per-minute', '0', ...flags], '0');
-  try {
-    return await body(server);
-  } finally {
-    await server.stop();
-  }
-}
-
 async function invoke(server: BenchServer, name: string): Promise<number> {
   const started = performance.now();
   const res = await api(server.url, 'POST', `/api/v1/namespaces/_/actions/${name}?blocking=true&result=true`, { name: 'bench' });
@@ -61,8 +51,7 @@ async function invoke(server: BenchServer, name: string): Promise<number> {
 }
 
 async function create(server: BenchServer, name: string): Promise<void> {
-  const res = await api(server.url, 'PUT', `/api/v1/namespaces/_/actions/${name}?overwrite=true`, { exec: { kind: 'python:default', code: `${CODE}# ${name}\n` } });
-  if (!res.ok) throw new Error(`creating ${name}: ${res.status} ${await res.text()}`);
+  await server.put(`actions/${name}`, { exec: { kind: 'python:default', code: `${CODE}# ${name}\n` } });
 }
 
 /** Median first invoke of COLD_ACTIONS new actions, after one to warm the engine's own caches. */
@@ -80,8 +69,8 @@ async function coldStarts(server: BenchServer, pauseMs: number): Promise<number>
 
 export async function dockerInvoke(): Promise<DockerInvokeResult | undefined> {
   if (!(await engineReady())) return undefined;
-  const coldUnprewarmedMs = await withServer(['--container-prewarm', '0'], (server) => coldStarts(server, 200));
-  return withServer([], async (server) => {
+  const coldUnprewarmedMs = await withEdgewhisk(['--container-prewarm', '0'], '0', (server) => coldStarts(server, 200));
+  return withEdgewhisk([], '0', async (server) => {
     const coldMs = await coldStarts(server, PREWARM_PAUSE_MS);
     // Containers stay unpaused between back-to-back calls, as under steady load.
     const warm: number[] = [];

@@ -2,10 +2,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { api, spawnServer, type ServerProcess } from './lib.ts';
+import { api, GUEST_AUTH, spawnServer, type LoadOptions, type ServerProcess } from './lib.ts';
 
 export interface BenchServer extends ServerProcess {
   createAction(name: string, code: string, extra?: Record<string, unknown>): Promise<void>;
+  /** PUT of any entity (`triggers/t`, `rules/r`, `actions/seq` …) in the guest namespace, overwriting. */
+  put(path: string, body: unknown): Promise<void>;
+  /** Activation records of the guest namespace (of action or trigger `name` only, if given) readable now. */
+  countActivations(name?: string): Promise<number>;
 }
 
 export async function startEdgewhisk(flags: string[] = [], core: string | undefined = '0'): Promise<BenchServer> {
@@ -13,20 +17,57 @@ export async function startEdgewhisk(flags: string[] = [], core: string | undefi
   // OpenWhisk's per-namespace throttles (120 invocations a minute) would cap any benchmark: lifted.
   const unthrottled = ['--invocations-per-minute', '0', '--concurrent-invocations', '0', '--fires-per-minute', '0'];
   const server = await spawnServer('src/cli.ts', ['serve', '--port', '0', '--data-dir', dataDir, ...unthrottled, ...flags], core);
+  const put = async (path: string, body: unknown): Promise<void> => {
+    const res = await api(server.url, 'PUT', `/api/v1/namespaces/_/${path}?overwrite=true`, body);
+    if (!res.ok) throw new Error(`PUT ${path}: ${res.status} ${await res.text()}`);
+  };
   return {
     ...server,
-    async createAction(name, code, extra = {}) {
-      const res = await api(server.url, 'PUT', `/api/v1/namespaces/_/actions/${name}?overwrite=true`, {
-        exec: { kind: 'nodejs:default', code },
-        ...extra,
-      });
-      if (!res.ok) throw new Error(`creating ${name}: ${res.status} ${await res.text()}`);
+    put,
+    createAction: (name, code, extra = {}) => put(`actions/${name}`, { exec: { kind: 'nodejs:default', code }, ...extra }),
+    async countActivations(name) {
+      const res = await api(server.url, 'GET', `/api/v1/namespaces/_/activations?count=true${name ? `&name=${name}` : ''}`);
+      if (!res.ok) throw new Error(`counting activations: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { activations: number }).activations;
     },
     async stop() {
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Runs `body` against a fresh server, stopped afterwards whatever happens. */
+export async function withEdgewhisk<T>(flags: string[], core: string | undefined, body: (server: BenchServer) => Promise<T>): Promise<T> {
+  const server = await startEdgewhisk(flags, core);
+  try {
+    return await body(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+/** The load request of an invoke of `action` (POST with a small JSON body); `query` e.g. `?blocking=true&result=true`. */
+export function invokeRequest(url: string, action: string, query = ''): LoadOptions & { method: string; body: string; headers: Record<string, string> } {
+  return {
+    url: `${url}/api/v1/namespaces/_/actions/${action}${query}`,
+    connections: 1,
+    method: 'POST',
+    body: '{"name":"world"}',
+    headers: { authorization: GUEST_AUTH, 'content-type': 'application/json' },
+  };
+}
+
+/**
+ * Sends the request `calls` times one after another, past the promotion to the fast path (16 quick
+ * calls), before a suite measures; throws unless each answers `status`.
+ */
+export async function warmUp(url: string, init: RequestInit = {}, status = 200, calls = 64): Promise<void> {
+  for (let i = 0; i < calls; i++) {
+    const res = await fetch(url, init);
+    const text = await res.text();
+    if (res.status !== status) throw new Error(`warm-up ${init.method ?? 'GET'} ${url} answered ${res.status}: ${text}`);
+  }
 }
 
 export const HELLO = 'function main(params) { return { hello: params.name || "world" } }';

@@ -1,22 +1,19 @@
 /** Suite "invoke": warm blocking invoke (POST ?blocking=true&result=true, record persisted) at 1 and 64 connections. */
-import { startEdgewhisk, HELLO } from './edgewhisk.ts';
-import { GUEST_AUTH, load, SECONDS, type LoadResult } from './lib.ts';
+import { HELLO, invokeRequest, warmUp, withEdgewhisk, type BenchServer } from './edgewhisk.ts';
+import { load, SECONDS, type LoadResult } from './lib.ts';
+
+/** Warm blocking invokes of an existing action at 1 and 64 connections. */
+export async function loadBlockingInvoke(server: BenchServer, action: string): Promise<LoadResult[]> {
+  const request = invokeRequest(server.url, action, '?blocking=true&result=true');
+  await warmUp(request.url, request);
+  return [1, 64].map((connections) => load({ ...request, connections }));
+}
 
 export async function blockingInvoke(): Promise<LoadResult[]> {
-  const server = await startEdgewhisk();
-  try {
+  return withEdgewhisk([], '0', async (server) => {
     await server.createAction('hello', HELLO);
-    const url = `${server.url}/api/v1/namespaces/_/actions/hello?blocking=true&result=true`;
-    const request = { url, method: 'POST', body: '{"name":"world"}', headers: { authorization: GUEST_AUTH, 'content-type': 'application/json' } };
-    // Warm up past the promotion to the fast path (16 quick calls) before measuring.
-    for (let i = 0; i < 64; i++) {
-      const warmup = await fetch(url, { method: 'POST', headers: request.headers, body: request.body });
-      if (warmup.status !== 200) throw new Error(`warm-up invoke answered ${warmup.status}: ${await warmup.text()}`);
-    }
-    return [1, 64].map((connections) => load({ ...request, connections }));
-  } finally {
-    await server.stop();
-  }
+    return loadBlockingInvoke(server, 'hello');
+  });
 }
 
 if (import.meta.main) {

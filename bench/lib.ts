@@ -21,6 +21,8 @@ export const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 
 export interface LoadResult {
   connections: number;
+  /** Responses received in the run (any status). */
+  requests: number;
   requestsPerSec: number;
   p50Ms: number;
   p99Ms: number;
@@ -64,6 +66,16 @@ export async function spawnServer(script: string, args: string[], core: string |
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** Starts a server script pinned to core 0 and loads `path` at 1 and 64 connections. */
+export async function loadServer(script: string, args: string[] = [], path = '/'): Promise<LoadResult[]> {
+  const server = await spawnServer(script, args, '0');
+  try {
+    return [1, 64].map((connections) => load({ url: `${server.url}${path}`, connections }));
+  } finally {
+    await server.stop();
+  }
 }
 
 export interface LoadOptions {
@@ -112,6 +124,7 @@ end`);
   const r = JSON.parse(line[1]!) as { requests: number; duration: number; p50: number; p99: number; max: number; errors: number; non2xx: number };
   return {
     connections,
+    requests: r.requests,
     requestsPerSec: r.requests / (r.duration / 1e6),
     p50Ms: r.p50 / 1000,
     p99Ms: r.p99 / 1000,
@@ -128,8 +141,35 @@ function autocannon(url: string, connections: number, method: string, body: stri
   args.push(url);
   const [cmd, argv] = pinned(core, NODE, args);
   const run = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20 });
-  const r = JSON.parse(run.stdout) as { requests: { average: number }; latency: { p50: number; p99: number; max: number }; errors: number; non2xx: number };
-  return { connections, requestsPerSec: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, maxMs: r.latency.max, errors: r.errors, non2xx: r.non2xx };
+  const r = JSON.parse(run.stdout) as { requests: { average: number; total: number }; latency: { p50: number; p99: number; max: number }; errors: number; non2xx: number };
+  return { connections, requests: r.requests.total, requestsPerSec: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, maxMs: r.latency.max, errors: r.errors, non2xx: r.non2xx };
+}
+
+export interface TableRow {
+  figure: string;
+  connections: number | string;
+  reqPerSec: string;
+  p50: string;
+  p99: string;
+  max: string;
+  ratio: string;
+}
+
+/** One console.table row per load result, requests/s also as a share of the baseline at the same connection count. */
+export function tableRows(figure: string, results: LoadResult[], baseline: LoadResult[] = []): TableRow[] {
+  return results.map((r) => {
+    const base = baseline.find((b) => b.connections === r.connections);
+    const broken = r.errors + r.non2xx > 0 ? ` (${r.errors} errors, ${r.non2xx} non-2xx)` : '';
+    return {
+      figure: figure + broken,
+      connections: r.connections,
+      reqPerSec: r.requestsPerSec.toFixed(0),
+      p50: r.p50Ms.toFixed(2),
+      p99: r.p99Ms.toFixed(2),
+      max: r.maxMs.toFixed(2),
+      ratio: base ? `${((100 * r.requestsPerSec) / base.requestsPerSec).toFixed(1)}%` : '',
+    };
+  });
 }
 
 export function percentile(values: number[], p: number): number {
@@ -147,6 +187,15 @@ export function machine(): Record<string, unknown> {
     pinned: HAS_TASKSET ? 'server on core 0, load on core 1' : 'not pinned (no taskset or one core)',
     secondsPerRun: SECONDS,
   };
+}
+
+/** Prints what every full report starts with (title, command as run, machine); the machine's figures. */
+export function header(title: string, command: string): Record<string, unknown> {
+  const info = machine();
+  console.log(`${title} — ${new Date().toISOString()}`);
+  console.log(`command: ${command} (${process.argv.slice(1).join(' ')})`);
+  console.log('machine:', JSON.stringify(info));
+  return info;
 }
 
 /** Resident memory of a process in MB, from /proc (Linux). */
@@ -171,6 +220,17 @@ export function treeRssMb(pid: number): number {
     }
   }
   return total;
+}
+
+/** Calls `check` every `intervalMs` until it returns a value other than undefined; throws after `timeoutMs`. */
+export async function pollUntil<T>(check: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 1): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (performance.now() > deadline) throw new Error(`nothing after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
 }
 
 /** Runs `task` over `items` with at most `concurrency` at once. */

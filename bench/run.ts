@@ -1,62 +1,62 @@
 /**
  * `npm run bench`: every suite in one run, each figure also as a ratio to the bare uWebSockets.js
  * ceiling measured in the same run. Prints a table and writes bench/results/<timestamp>.json.
+ * BENCH_PEERS=0 leaves out the peers (workerd, node:vm); `npm run bench:peers` runs them alone.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ceiling } from './ceiling.ts';
 import { coldStart } from './cold.ts';
 import { blockingInvoke } from './invoke.ts';
+import { nonBlockingInvoke } from './nonblocking.ts';
+import { sequenceAndFanOut } from './sequence.ts';
 import { webAction } from './web.ts';
+import { multiCore } from './multicore.ts';
+import { peerRows, peers } from './peers.ts';
 import { density } from './density.ts';
 import { processFigures } from './process.ts';
 import { dockerInvoke } from './docker.ts';
-import { machine, ROOT, type LoadResult } from './lib.ts';
+import { header, ROOT, tableRows, type LoadResult, type TableRow } from './lib.ts';
 
 const started = new Date();
-const info = machine();
-console.log(`edgewhisk bench — ${started.toISOString()}`);
-console.log(`command: npm run bench (${process.argv.slice(1).join(' ')})`);
-console.log('machine:', JSON.stringify(info));
+const info = header('edgewhisk bench', 'npm run bench');
 
 const base = await ceiling();
 const web = await webAction();
+// Right after the ceiling and the web action they are compared with, whose figures they reuse.
+const peer = process.env.BENCH_PEERS === '0' ? undefined : await peers({ ceiling: base, web });
+const multi = await multiCore(web);
 const invoke = await blockingInvoke();
+const nonBlocking = await nonBlockingInvoke();
+const sequence = await sequenceAndFanOut();
 const cold = await coldStart();
 const dense = await density();
 const proc = await processFigures();
 const docker = await dockerInvoke();
 
-const rows: { figure: string; connections: number | string; reqPerSec: string; p50: string; p99: string; max: string; ratio: string }[] = [];
-const add = (figure: string, results: LoadResult[]): void => {
-  for (const r of results) {
-    const baseline = base.find((b) => b.connections === r.connections);
-    const broken = r.errors + r.non2xx > 0 ? ` (${r.errors} errors, ${r.non2xx} non-2xx)` : '';
-    rows.push({
-      figure: figure + broken,
-      connections: r.connections,
-      reqPerSec: r.requestsPerSec.toFixed(0),
-      p50: r.p50Ms.toFixed(2),
-      p99: r.p99Ms.toFixed(2),
-      max: r.maxMs.toFixed(2),
-      ratio: baseline ? `${((100 * r.requestsPerSec) / baseline.requestsPerSec).toFixed(1)}%` : '',
-    });
-  }
-};
+const rows: TableRow[] = [];
+const add = (figure: string, results: LoadResult[]): void => void rows.push(...tableRows(figure, results, base));
+/** A row of latencies measured one request at a time (no load generator). */
+const latencyRow = (figure: string, r: { p50Ms: number; p99Ms: number; maxMs: number }): void =>
+  void rows.push({ figure, connections: 1, reqPerSec: '', p50: r.p50Ms.toFixed(2), p99: r.p99Ms.toFixed(2), max: r.maxMs.toFixed(2), ratio: '' });
+
 add('bare uWS hello (ceiling)', base);
 add('warm .json web action GET', web);
+if (peer) rows.push(...peerRows(peer));
+add('warm .json web action GET, server on cores 0,1 (load shares core 1)', multi.bothCores);
 add('warm blocking invoke, record persisted', invoke);
-rows.push({
-  figure: `cold start: first invoke of ${cold.actions} new actions (initTime p50 ${cold.initTimeP50Ms} ms)`,
-  connections: 1,
-  reqPerSec: '',
-  p50: cold.p50Ms.toFixed(2),
-  p99: cold.p99Ms.toFixed(2),
-  max: cold.maxMs.toFixed(2),
-  ratio: '',
-});
+add('non-blocking invoke (202 accepted)', [nonBlocking.accepted]);
+add('blocking invoke of a 3-action sequence', sequence.sequence);
+latencyRow(`trigger fan-out: fire to all ${sequence.fanOut.rules} rule records readable (${sequence.fanOut.fires} fires)`, sequence.fanOut);
+latencyRow(`cold start: first invoke of ${cold.actions} new actions (initTime p50 ${cold.initTimeP50Ms} ms)`, cold);
 add(`density: random mix over ${dense.actions} actions (budget ${dense.memoryBudgetMb} MB)`, [dense.mix]);
 console.table(rows);
+if (peer?.workerdSkipped) console.log(`peers: workerd skipped, ${peer.workerdSkipped}`);
+console.log(`multi-core: both cores / one core = ${multi.ratios.map((r) => `${r.ratio.toFixed(2)}× at ${r.connections} conn`).join(', ')} (${multi.note})`);
+console.log(
+  `non-blocking: ${nonBlocking.acceptedCount} accepted; ${nonBlocking.readableAtLoadEnd} records readable when the load ended, ` +
+    `all ${nonBlocking.records} ${nonBlocking.drainMs.toFixed(0)} ms after it: ${nonBlocking.recordsPerSec.toFixed(0)} records/s from the start of the load`,
+);
 console.log(
   `density: ${dense.firstRoundFailures} failures in the first round; RSS ${dense.rssAfterFirstRoundMb.toFixed(0)} MB after it, ` +
     `peak ${dense.peakRssMb.toFixed(0)} MB; ${dense.coldStarts} cold starts, ${dense.evictions} evictions`,
@@ -74,5 +74,23 @@ console.log(
 const dir = join(ROOT, 'bench/results');
 mkdirSync(dir, { recursive: true });
 const file = join(dir, `${started.toISOString().replaceAll(':', '-').replace(/\.\d+Z$/, 'Z')}.json`);
-writeFileSync(file, `${JSON.stringify({ started: started.toISOString(), machine: info, ceiling: base, webAction: web, blockingInvoke: invoke, coldStart: cold, density: dense, process: proc, docker: docker ?? null, table: rows }, null, 2)}\n`);
-console.log(`written ${file}`);
+const results = {
+  started: started.toISOString(),
+  seconds: (Date.now() - started.getTime()) / 1000,
+  machine: info,
+  ceiling: base,
+  webAction: web,
+  peers: peer ? { workerd: peer.workerd ?? null, workerdVersion: peer.workerdVersion ?? null, workerdSkipped: peer.workerdSkipped ?? null, nodeVm: peer.nodeVm } : null,
+  multiCore: { bothCores: multi.bothCores, ratios: multi.ratios, note: multi.note },
+  blockingInvoke: invoke,
+  nonBlockingInvoke: nonBlocking,
+  sequence: sequence.sequence,
+  fanOut: sequence.fanOut,
+  coldStart: cold,
+  density: dense,
+  process: proc,
+  docker: docker ?? null,
+  table: rows,
+};
+writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+console.log(`written ${file} (whole run ${results.seconds.toFixed(0)} s)`);

@@ -1,21 +1,15 @@
 /** Suite "web": a warm `.json` web action answering GET, at 1 and 64 connections (records kept). */
-import { startEdgewhisk, HELLO } from './edgewhisk.ts';
+import { HELLO, warmUp, withEdgewhisk } from './edgewhisk.ts';
 import { load, SECONDS, type LoadResult } from './lib.ts';
 
+/** `serverCores` is the server's taskset list: `0,1` lets it (and its isolate worker) use both cores. */
 export async function webAction(serverCores = '0'): Promise<LoadResult[]> {
-  const server = await startEdgewhisk([], serverCores);
-  try {
+  return withEdgewhisk([], serverCores, async (server) => {
     await server.createAction('hello', HELLO, { annotations: [{ key: 'web-export', value: true }] });
     const url = `${server.url}/api/v1/web/guest/default/hello.json?name=world`;
-    // Warm up past the promotion to the fast path (16 quick calls) before measuring.
-    for (let i = 0; i < 64; i++) {
-      const res = await fetch(url);
-      if (res.status !== 200) throw new Error(`warm-up web call answered ${res.status}: ${await res.text()}`);
-    }
+    await warmUp(url);
     return [1, 64].map((connections) => load({ url, connections }));
-  } finally {
-    await server.stop();
-  }
+  });
 }
 
 if (import.meta.main) {
