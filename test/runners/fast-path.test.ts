@@ -75,3 +75,78 @@ function measureEventLoopBlock(): () => Promise<number> {
     return longest;
   };
 }
+
+describe('fast calls started together (one isolate call per event-loop turn)', () => {
+  let pool: IsolatePool;
+  afterEach(async () => pool.close());
+
+  // Logs and answers its own input; waits for a timer when asked, burns CPU when asked.
+  const echo = `let calls = 0;
+function main(p) {
+  calls++;
+  console.log('n=' + p.n);
+  if (p.wait) return new Promise((resolve) => setTimeout(() => resolve({ n: p.n, calls }), p.wait));
+  const until = Date.now() + (p.spin || 0);
+  while (Date.now() < until) {}
+  return { n: p.n, calls };
+}`;
+
+  async function promoted(fastSliceMs: number): Promise<RunnableAction> {
+    pool = new IsolatePool({ memoryBudgetMb: 512, maxInstancesPerAction: 1, fastSliceMs, now: Date.now });
+    const action: RunnableAction = { key: 'guest/echo@0.0.1#1', kind: 'nodejs:24', code: echo, binary: false, main: 'main', limits };
+    for (let i = 0; i < 100 && pool.stats().fastActions === 0; i++) await pool.run(request(action, { n: -1 }));
+    expect(pool.stats().fastActions).toBe(1);
+    return action;
+  }
+
+  it('each call of a burst gets its own parameters, logs and result, in one isolate', async () => {
+    const action = await promoted(20);
+    const before = (await pool.run(request(action, { n: 0 }))).result as { calls: number };
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => pool.run(request(action, { n: i + 1 }))));
+    results.forEach((result, i) => {
+      expect(result.statusCode).toBe(0);
+      expect(result.result).toMatchObject({ n: i + 1 });
+      expect(result.logs).toHaveLength(1);
+      expect(result.logs[0]).toMatch(new RegExp(`stdout: n=${i + 1}$`));
+    });
+    // Same isolate, each call once: the counter went through exactly the next 50 values.
+    const counts = results.map((r) => (r.result as { calls: number }).calls).sort((a, b) => a - b);
+    expect(counts).toEqual(Array.from({ length: 50 }, (_, i) => before.calls + i + 1));
+    expect(pool.stats().instances).toBe(1);
+    expect(pool.stats().fastActions).toBe(1);
+  });
+
+  it('an activation that awaits stops the batch: it finishes under its deadline and those after it run next', async () => {
+    const action = await promoted(20);
+    const params = [{ n: 1 }, { n: 2 }, { n: 3, wait: 30 }, { n: 4 }, { n: 5 }];
+    const results = await Promise.all(params.map((p) => pool.run(request(action, p))));
+    expect(results.map((r) => r.statusCode)).toEqual([0, 0, 0, 0, 0]);
+    expect(results.map((r) => (r.result as { n: number }).n)).toEqual([1, 2, 3, 4, 5]);
+    const order = results.map((r) => (r.result as { calls: number }).calls);
+    // One activation at a time: 4 and 5 ran after 3 finished.
+    expect(order[3]! > order[2]! && order[4]! > order[2]!).toBe(true);
+    expect(results[2]!.end - results[2]!.start).toBeGreaterThanOrEqual(25);
+  });
+
+  it('a burst that overruns its slice is run again call by call on the slow path, each with its own outcome', async () => {
+    const action = await promoted(20);
+    const params = Array.from({ length: 8 }, (_, i) => ({ n: i, spin: i === 5 ? 60 : 0 }));
+    const results = await Promise.all(params.map((p) => pool.run(request(action, p))));
+    expect(results.map((r) => r.statusCode)).toEqual(Array(8).fill(0));
+    expect(results.map((r) => (r.result as { n: number }).n)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    for (const [i, r] of results.entries()) expect(r.logs).toEqual([expect.stringMatching(new RegExp(`stdout: n=${i}$`))]);
+    expect(pool.stats().fastActions).toBe(0);
+  });
+
+  it('an unhandled rejection in a burst is logged on the activation that caused it', async () => {
+    pool = new IsolatePool({ memoryBudgetMb: 512, maxInstancesPerAction: 1, fastSliceMs: 20, now: Date.now });
+    const rejecting = `function main(p) { if (p.reject) Promise.reject(new Error('lost ' + p.n)); return { n: p.n }; }`;
+    const action: RunnableAction = { key: 'guest/rejecting@0.0.1#1', kind: 'nodejs:24', code: rejecting, binary: false, main: 'main', limits };
+    for (let i = 0; i < 100 && pool.stats().fastActions === 0; i++) await pool.run(request(action, { n: -1 }));
+    expect(pool.stats().fastActions).toBe(1);
+    const results = await Promise.all([0, 1, 2, 3].map((n) => pool.run(request(action, { n, reject: n === 1 }))));
+    expect(results.map((r) => (r.result as { n: number }).n)).toEqual([0, 1, 2, 3]);
+    expect(results[1]!.logs.join('\n')).toMatch(/Unhandled promise rejection: Error: lost 1/);
+    for (const i of [0, 2, 3]) expect(results[i]!.logs.join('\n')).not.toMatch(/Unhandled/);
+  });
+});

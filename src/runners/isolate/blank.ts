@@ -32,6 +32,8 @@ export const RUNTIME_SOURCE = [
 let runtimeCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
 
 export type StartFn = (input: string, scope: number) => string;
+/** Inputs joined by \x01, the first call's scope; answers the outcomes joined by \x01 (see prelude.js). */
+export type StartBatchFn = (inputs: string, firstScope: number) => string;
 export type TakeFn = () => string;
 export type DeliverFn = (scope: number, id: number, status: number, a: unknown, b: unknown) => void;
 export type InitFn = (code: string, main: string, entry: string, scope: number, env: string) => string;
@@ -56,6 +58,7 @@ export interface BlankIsolate {
   endInit: ivm.Reference<() => void>;
   initFailed: ivm.Reference<(reason: string) => string>;
   start: ivm.Reference<StartFn>;
+  startBatch: ivm.Reference<StartBatchFn>;
   take: ivm.Reference<TakeFn>;
   deliver: ivm.Reference<DeliverFn>;
   /** Connects the isolate's host callbacks to the instance that takes it. */
@@ -84,6 +87,7 @@ export function makeBlankIsolate(memoryMb: number): BlankIsolate {
     endInit: get('endInit'),
     initFailed: get('initFailed'),
     start: get('start'),
+    startBatch: get('startBatch'),
     take: get('take'),
     deliver: get('deliver'),
     adopt: (port) => {

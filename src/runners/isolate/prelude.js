@@ -750,6 +750,21 @@ function installPrelude(global, libraries) {
     return '';
   });
 
+  // Starts several activations in one host call (scopes first, first + 1, …), one after the other,
+  // and answers their outcomes joined by \x01 (JSON text never holds a raw control character). It
+  // stops after an activation that did not finish synchronously: '' is then the last outcome, and
+  // that activation's outcome comes from take() as with start().
+  const startBatch = (function startBatch(inputs, first) {
+    const list = inputs.split('\x01');
+    let answer = '';
+    for (let i = 0; i < list.length; i++) {
+      const text = start(list[i], first + i);
+      answer = i === 0 ? text : answer + '\x01' + text;
+      if (text === '') break;
+    }
+    return answer;
+  });
+
   const take = (function take() {
     const text = completed;
     completed = '';
@@ -810,5 +825,5 @@ function installPrelude(global, libraries) {
   // An ES module failed to evaluate: init's failure answer with the logs written meanwhile.
   const initFailed = (reason) => initFailure(String(reason));
 
-  global.__edgewhisk = freeze({ init, initModule, moduleExports, endInit, initFailed, start, take, deliver, setHost });
+  global.__edgewhisk = freeze({ init, initModule, moduleExports, endInit, initFailed, start, startBatch, take, deliver, setHost });
 }
