@@ -43,7 +43,7 @@ function route(http: HttpRequest, transactionId: string, deps: Deps): HttpReply 
   }
   if (http.path !== '/api/v1' && !http.path.startsWith('/api/v1/')) throw notFound();
   // Web actions answer every method themselves, OPTIONS and CORS included.
-  if (http.path.startsWith(WEB_PREFIX)) return handleWeb(http, http.path.slice(WEB_PREFIX.length).split('/'), transactionId, deps);
+  if (http.path.startsWith(WEB_PREFIX)) return handleWeb(http, http.path.slice(WEB_PREFIX.length), transactionId, deps);
   if (http.method === 'OPTIONS') return { status: 200, headers: CORS_HEADERS };
   const segments = decodeSegments(http.path.slice('/api/v1'.length));
   if (segments.length === 0) {

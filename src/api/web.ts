@@ -62,6 +62,26 @@ export function webTarget(segments: string[], host: string | undefined, baseDoma
   return { namespace: ns, pkg: pkg === 'default' ? undefined : pkg, name, extension, rest: rest.length > 0 ? `/${rest.join('/')}` : '' };
 }
 
+/** Targets of recent web paths: parsing and checking one costs more than the rest of routing. */
+const TARGETS = new Map<string, WebTarget | undefined>();
+const MAX_TARGETS = 10_000;
+/** Longer paths are parsed each time: the cache stays small (at most ~3 MB) whatever callers send. */
+const MAX_CACHED_PATH = 256;
+
+/** webTarget of the path below /api/v1/web, remembered (a WebTarget is never changed). */
+function cachedWebTarget(rest: string, host: string | undefined, baseDomain: string | undefined): WebTarget | undefined {
+  // With a base domain the namespace may come from the Host header: it is part of the key then.
+  const key = baseDomain ? `${host ?? ''} ${rest}` : rest;
+  if (key.length > MAX_CACHED_PATH) return webTarget(rest.split('/'), host, baseDomain);
+  let target = TARGETS.get(key);
+  if (target === undefined && !TARGETS.has(key)) {
+    target = webTarget(rest.split('/'), host, baseDomain);
+    if (TARGETS.size >= MAX_TARGETS) TARGETS.clear();
+    TARGETS.set(key, target);
+  }
+  return target;
+}
+
 /** Upstream's error body, pretty-printed as its controller prints it. */
 function errorReply(status: number, message: string, transactionId: string, headers: Record<string, string>): HttpReply {
   return {
@@ -71,7 +91,8 @@ function errorReply(status: number, message: string, transactionId: string, head
   };
 }
 
-export async function handleWeb(http: HttpRequest, segments: string[], transactionId: string, deps: Deps): Promise<HttpReply> {
+/** `rest`: the raw path below /api/v1/web/. */
+export async function handleWeb(http: HttpRequest, rest: string, transactionId: string, deps: Deps): Promise<HttpReply> {
   // Until the action is known, errors carry the default CORS headers (upstream sends none; a
   // browser can then read why its call failed).
   if (!METHODS.has(http.method)) {
@@ -80,7 +101,7 @@ export async function handleWeb(http: HttpRequest, segments: string[], transacti
       Allow: 'OPTIONS, GET, DELETE, POST, PUT, HEAD, PATCH',
     });
   }
-  const target = webTarget(segments, http.headers.host, deps.config.webBaseDomain);
+  const target = cachedWebTarget(rest, http.headers.host, deps.config.webBaseDomain);
   const notFound = (): HttpReply => errorReply(404, 'The requested resource does not exist.', transactionId, DEFAULT_CORS);
   if (!target || !deps.namespaces.exists(target.namespace)) return notFound();
   // Through packages and bindings, as the owner sees them; merged parameters feed the final check.
