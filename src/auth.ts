@@ -9,9 +9,20 @@ export interface Identity {
   authKey: string;
 }
 
+/** Credentials remembered once verified (at most this many; the map starts over when full). */
+const MAX_VERIFIED = 1024;
+
 export class Authenticator {
   private readonly namespaces: NamespaceStore;
   private readonly allowWellKnownKeys: boolean;
+  /**
+   * Authorization headers that verified, exactly as sent. Hashing the key is most of what a
+   * blocking invoke costs the API layer, and keys never change (namespaces are neither deleted nor
+   * re-keyed). Looking a header up here reveals nothing about how much of a key is right: a hash
+   * map compares whole strings, and only after their hashes matched; a header that is not
+   * remembered goes through the constant-time check below.
+   */
+  private readonly verified = new Map<string, Identity>();
 
   constructor(namespaces: NamespaceStore, allowWellKnownKeys: boolean) {
     this.namespaces = namespaces;
@@ -21,8 +32,12 @@ export class Authenticator {
   /** Returns the identity, or undefined when the header is absent; throws 401 on bad credentials. */
   identify(authorization: string | undefined): Identity | undefined {
     if (authorization === undefined || authorization === '') return undefined;
+    const remembered = this.verified.get(authorization);
+    if (remembered !== undefined) return remembered;
     const identity = this.verify(authorization);
     if (!identity) throw new ApiError('badCredentials');
+    if (this.verified.size >= MAX_VERIFIED) this.verified.clear();
+    this.verified.set(authorization, identity);
     return identity;
   }
 
