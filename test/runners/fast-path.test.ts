@@ -58,6 +58,18 @@ describe('fast path', () => {
     expect(result.timedOut).toBe(true);
     expect(result.result).toEqual({ error: 'The action exceeded its time limits of 100 milliseconds.' });
   });
+
+  it('an action that times out on the fast path keeps the lines it logged before', async () => {
+    pool = new IsolatePool({ memoryBudgetMb: 512, maxInstancesPerAction: 1, fastSliceMs: 200, now: Date.now });
+    const chatty = 'function main(p) { if (p.spin) console.log("spinning", p.spin); const until = Date.now() + (p.spin || 0); while (Date.now() < until) {} return {} }';
+    const action: RunnableAction = { key: 'guest/chatty@0.0.1#1', kind: 'nodejs:24', code: chatty, binary: false, main: 'main', limits: { ...limits, timeout: 100 } };
+    for (let i = 0; i < 100 && pool.stats().fastActions === 0; i++) await pool.run(request(action));
+    expect(pool.stats().fastActions).toBe(1);
+    const result = await pool.run(request(action, { spin: 1000 }));
+    expect(result).toMatchObject({ statusCode: 2, timedOut: true, result: { error: 'The action exceeded its time limits of 100 milliseconds.' } });
+    expect(result.logs).toHaveLength(1);
+    expect(result.logs[0]).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z stdout: spinning 1000$/);
+  });
 });
 
 /** Returns a function resolving to the longest gap (ms) between event-loop ticks since the call. */
@@ -136,6 +148,19 @@ function main(p) {
     expect(results.map((r) => (r.result as { n: number }).n)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     for (const [i, r] of results.entries()) expect(r.logs).toEqual([expect.stringMatching(new RegExp(`stdout: n=${i}$`))]);
     expect(pool.stats().fastActions).toBe(0);
+  });
+
+  it('an activation of a burst that times out while it awaits keeps what it logged, before and after it awaited', async () => {
+    pool = new IsolatePool({ memoryBudgetMb: 512, maxInstancesPerAction: 1, fastSliceMs: 20, now: Date.now });
+    const hanging = `function main(p) { console.log('n=' + p.n); if (!p.hang) return { n: p.n }; setTimeout(() => console.log('still waiting'), 5); return new Promise(() => {}); }`;
+    const action: RunnableAction = { key: 'guest/hanging@0.0.1#1', kind: 'nodejs:24', code: hanging, binary: false, main: 'main', limits: { ...limits, timeout: 300 } };
+    for (let i = 0; i < 100 && pool.stats().fastActions === 0; i++) await pool.run(request(action, { n: -1 }));
+    expect(pool.stats().fastActions).toBe(1);
+    const results = await Promise.all([0, 1, 2].map((n) => pool.run(request(action, { n, hang: n === 1 }))));
+    expect(results.map((r) => r.statusCode)).toEqual([0, 2, 0]);
+    expect(results[1]).toMatchObject({ timedOut: true, result: { error: 'The action exceeded its time limits of 300 milliseconds.' } });
+    expect(results[1]!.logs).toEqual([expect.stringMatching(/ stdout: n=1$/), expect.stringMatching(/ stdout: still waiting$/)]);
+    for (const i of [0, 2]) expect(results[i]!.logs).toEqual([expect.stringMatching(new RegExp(` stdout: n=${i}$`))]);
   });
 
   it('an unhandled rejection in a burst is logged on the activation that caused it', async () => {

@@ -1,6 +1,7 @@
 /**
  * The host side of the isolate boundary, called directly with crafted arguments: the compute
- * callback, the broker that serves timers, fetch and API calls, the egress policy and fetch.
+ * callback, the broker that serves timers, fetch and API calls, the egress policy and fetch, the
+ * log mirror.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +12,7 @@ import { loadConfig } from '../../src/config.ts';
 import type { ApiCall } from '../../src/runners/isolate/api.ts';
 import { compute } from '../../src/runners/isolate/compute.ts';
 import { apiCall, HostBroker, outboundRequest } from '../../src/runners/isolate/host.ts';
+import { LogMirror } from '../../src/runners/isolate/mirror.ts';
 import { callerApiKey } from '../../src/runners/runner.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -260,5 +262,60 @@ describe('Egress.fetch', () => {
     await expect(egress.fetch({ url: `${base}/big`, method: 'GET', headers: [], body: null, redirect: 'follow' }, signal)).rejects.toThrow(/exceeds the limit of 4096 bytes/);
     await expect(egress.fetch({ url: `${base}/chunked`, method: 'GET', headers: [], body: null, redirect: 'follow' }, signal)).rejects.toThrow(/exceeds the limit of 4096 bytes/);
     await egress.close();
+  });
+});
+
+describe('LogMirror (the buffer an isolate copies its log lines into)', () => {
+  /** A buffer as the prelude lays it out: the Int32 count of units in use, then each line's length (two units) and units. */
+  function written(lines: string[], spareUnits = 0): SharedArrayBuffer {
+    const units = lines.reduce((sum, line) => sum + 2 + line.length, 2);
+    const buffer = new SharedArrayBuffer((units + spareUnits) * 2);
+    const view = new Uint16Array(buffer);
+    let at = 2;
+    for (const line of lines) {
+      view.set([line.length & 0xffff, line.length >>> 16], at);
+      view.set(Array.from({ length: line.length }, (_, i) => line.charCodeAt(i)), at + 2);
+      at += 2 + line.length;
+    }
+    new Int32Array(buffer, 0, 1)[0] = at;
+    return buffer;
+  }
+
+  function mirrorOf(buffer: unknown): LogMirror {
+    const mirror = new LogMirror();
+    mirror.adopt(buffer);
+    return mirror;
+  }
+
+  it('reads the lines in use, whatever they hold, and follows the buffer the isolate hands over last', () => {
+    const lines = ['2026-11-22T01:02:03.456Z stdout: é ✓ 😀', '2026-11-22T01:02:03.457Z stderr: two\nlines', '', 'x'.repeat(70_000)];
+    const mirror = mirrorOf(written(lines, 100));
+    expect(mirror.lines()).toEqual(lines);
+    mirror.adopt(written(['next']));
+    expect(mirror.lines()).toEqual(['next']);
+  });
+
+  it('takes nothing but a SharedArrayBuffer of a sane size, and then forgets the one it had', () => {
+    for (const buffer of [undefined, null, 'lines', { byteLength: 64 }, new ArrayBuffer(64), new Uint16Array(written(['a'])), new SharedArrayBuffer(2), new SharedArrayBuffer(7)]) {
+      const mirror = mirrorOf(written(['kept']));
+      mirror.adopt(buffer);
+      expect(mirror.lines()).toEqual([]);
+    }
+    expect(new LogMirror().lines()).toEqual([]);
+  });
+
+  it('stops at a count or a record that does not fit, keeping the whole records before it', () => {
+    const buffer = written(['one', 'two']);
+    const count = new Int32Array(buffer, 0, 1);
+    const view = new Uint16Array(buffer);
+    count[0] = 1 << 30;
+    expect(mirrorOf(buffer).lines()).toEqual(['one', 'two']);
+    count[0] = -5;
+    expect(mirrorOf(buffer).lines()).toEqual([]);
+    count[0] = 2 + 5 + 3;
+    expect(mirrorOf(buffer).lines()).toEqual(['one']);
+    count[0] = 2 + 5 + 5;
+    view[2 + 5] = 60_000;
+    expect(mirrorOf(buffer).lines()).toEqual(['one']);
   });
 });

@@ -4,6 +4,7 @@ import { MESSAGES } from '../../src/errors.ts';
 import { DEFAULT_LIMITS, type ActionLimits } from '../../src/openwhisk/limits.ts';
 import { IsolatePool, type IsolatePoolOptions } from '../../src/runners/isolate/pool.ts';
 import type { RunResult, RunnableAction } from '../../src/runners/runner.ts';
+import { LOG_LINE } from '../helpers/api.ts';
 
 const pools: IsolatePool[] = [];
 afterEach(async () => {
@@ -14,6 +15,12 @@ function makePool(options: Partial<IsolatePoolOptions> = {}): IsolatePool {
   const pool = new IsolatePool({ memoryBudgetMb: 1024, maxInstancesPerAction: 4, fastSliceMs: 10, now: Date.now, ...options });
   pools.push(pool);
   return pool;
+}
+
+/** The lines, each checked against OpenWhisk's format, without their timestamps: "stdout: text". */
+function untimed(logs: string[]): string[] {
+  for (const line of logs) expect(line).toMatch(LOG_LINE);
+  return logs.map((line) => line.slice(line.indexOf(' ') + 1));
 }
 
 let version = 0;
@@ -144,6 +151,55 @@ describe('IsolatePool', () => {
     expect(outcome).toMatchObject({ statusCode: 2, timedOut: true, result: { error: MESSAGES.timedOut(200) } });
   });
 
+  it.each([
+    ['a loop', 'function main() { console.log("one"); console.error("two"); for (;;) {} }', ['stdout: one', 'stderr: two']],
+    ['a promise that never settles', 'async function main() { console.log("waiting"); await new Promise(() => {}) }', ['stdout: waiting']],
+    ['a timer callback that loops', 'function main() { console.log("armed"); setTimeout(() => { console.log("fired"); for (;;) {} }, 10); return new Promise(() => {}) }', ['stdout: armed', 'stdout: fired']],
+    ['endless microtasks', 'function main() { console.log("spinning"); const spin = () => Promise.resolve().then(spin); spin(); return new Promise(() => {}) }', ['stdout: spinning']],
+  ])('a timed-out activation keeps the lines it logged before the deadline: %s', async (_case, code, lines) => {
+    const outcome = await run(makePool(), action(code, { timeout: 200 }));
+    expect(outcome).toMatchObject({ statusCode: 2, timedOut: true, result: { error: MESSAGES.timedOut(200) } });
+    expect(untimed(outcome.logs)).toEqual(lines);
+    expect(outcome.end - outcome.start).toBeGreaterThanOrEqual(190);
+  });
+
+  it('an initialization that times out keeps what the module logged while loading', async () => {
+    const pool = makePool();
+    const script = await run(pool, action('console.log("loading"); for (;;) {}\nfunction main() {}', { timeout: 200 }));
+    const module = await run(pool, action('console.log("awaiting"); await new Promise(() => {});\nexport function main() {}', { timeout: 200 }));
+    for (const outcome of [script, module]) {
+      expect(outcome).toMatchObject({ statusCode: 2, timedOut: true, result: { error: 'The action exceeded its time limits of 200 milliseconds during initialization.' } });
+    }
+    expect(untimed(script.logs)).toEqual(['stdout: loading']);
+    expect(untimed(module.logs)).toEqual(['stdout: awaiting']);
+  });
+
+  it('the log limit still holds for an activation that times out', async () => {
+    const flood = action('function main() { for (let i = 0; i < 20000; i++) console.log("x".repeat(100)); for (;;) {} }', { timeout: 300, logs: 1 });
+    const outcome = await run(makePool(), flood);
+    expect(outcome).toMatchObject({ statusCode: 2, timedOut: true });
+    expect(outcome.logs.at(-1)).toMatch(/stderr: Logs were truncated because the total bytes size exceeds the limit of 1048576 bytes\.$/);
+    expect(outcome.logs.reduce((sum, line) => sum + Buffer.byteLength(line), 0)).toBeLessThan(1048576 + 200);
+  });
+
+  it('after a call that logged a lot, the next one that times out has only its own lines', async () => {
+    const pool = makePool({ maxInstancesPerAction: 1 });
+    const code = 'function main(p) { if (p.flood) { for (let i = 0; i < 5000; i++) console.log("x".repeat(100)); return {} } console.log("mine"); return new Promise(() => {}) }';
+    const chatty = action(code, { timeout: 300 });
+    expect((await run(pool, chatty, { flood: true })).logs).toHaveLength(5000);
+    const outcome = await run(pool, chatty);
+    expect(outcome).toMatchObject({ statusCode: 2, timedOut: true });
+    expect(untimed(outcome.logs)).toEqual(['stdout: mine']);
+    expect(pool.stats().coldStarts).toBe(1);
+  });
+
+  it('an isolate that runs out of memory leaves what the activation logged before', async () => {
+    const bomb = action('function main() { console.log("hoarding"); const a = []; for (;;) a.push(new Array(1e5).fill(1)) }', { memory: 128 });
+    const outcome = await run(makePool(), bomb);
+    expect(outcome).toMatchObject({ statusCode: 2, timedOut: false, result: { error: MESSAGES.memoryExhausted } });
+    expect(untimed(outcome.logs)).toEqual(['stdout: hoarding']);
+  });
+
   it('a call queued behind a timed-out call still runs', async () => {
     const pool = makePool({ maxInstancesPerAction: 1 });
     const spin = action('function main(p) { if (p.loop) for (;;) {} return { ok: p.n } }', { timeout: 300 });
@@ -247,6 +303,25 @@ describe('IsolatePool, actions promoted to the event-loop path', () => {
     expect(await run(pool, spin)).toMatchObject({ statusCode: 0, result: { ok: true } });
   });
 
+  it('a loop keeps its logs, once: the call overruns the slice and runs again on the threaded path', async () => {
+    const pool = makePool();
+    const spin = action('function main(p) { if (!p.loop) return { ok: true }; console.log("before the loop"); for (;;) {} }', { timeout: 300 });
+    await promote(pool, spin);
+    const outcome = await run(pool, spin, { loop: true });
+    expect(outcome).toMatchObject({ statusCode: 2, timedOut: true, result: { error: MESSAGES.timedOut(300) } });
+    expect(untimed(outcome.logs)).toEqual(['stdout: before the loop']);
+  });
+
+  it('a call that goes on asynchronously keeps its lines, from the event loop and from a timer callback that loops', async () => {
+    const pool = makePool();
+    const code = 'function main(p) { if (!p.loop) return { ok: true }; console.log("on the event loop"); setTimeout(() => { console.log("in the timer"); for (;;) {} }, 5); return new Promise(() => {}) }';
+    const spin = action(code, { timeout: 300 });
+    await promote(pool, spin);
+    const outcome = await run(pool, spin, { loop: true });
+    expect(outcome).toMatchObject({ statusCode: 2, timedOut: true, result: { error: MESSAGES.timedOut(300) } });
+    expect(untimed(outcome.logs)).toEqual(['stdout: on the event loop', 'stdout: in the timer']);
+  });
+
   it('a never-settling promise is still stopped at limits.timeout', async () => {
     const pool = makePool();
     const hang = action('function main(p) { return p.hang ? new Promise(() => {}) : { ok: true } }', { timeout: 200 });
@@ -261,6 +336,14 @@ describe('IsolatePool, actions promoted to the event-loop path', () => {
     await promote(pool, bomb);
     expect(await run(pool, bomb, { bomb: true })).toMatchObject({ statusCode: 2, timedOut: false, result: { error: MESSAGES.memoryExhausted } });
     expect(await run(pool, bomb)).toMatchObject({ statusCode: 0, result: { ok: true } });
+  });
+
+  it('a heap bomb on the event-loop path leaves what the activation logged before', async () => {
+    // A slice long enough for the isolate to run out of memory on the event loop, not overrun first.
+    const pool = makePool({ fastSliceMs: 2000 });
+    const bomb = action('function main(p) { if (!p.bomb) return { ok: true }; console.log("hoarding"); const a = []; for (;;) a.push(new Array(1e5).fill(1)) }', { memory: 128 });
+    await promote(pool, bomb);
+    expect(await run(pool, bomb, { bomb: true })).toMatchObject({ statusCode: 2, result: { error: MESSAGES.memoryExhausted }, logs: [expect.stringMatching(/ stdout: hoarding$/)] });
   });
 
   it('a log flood is still bounded by limits.logs', async () => {

@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import ivm from 'isolated-vm';
 import { compute, guarded, isolateError } from './compute.ts';
+import { LogMirror } from './mirror.ts';
 
 const LIBRARIES = ['encoding', 'url', 'web', 'fetch', 'node', 'openwhisk'] as const;
 
@@ -31,7 +32,8 @@ export const RUNTIME_SOURCE = [
 /** V8's code cache for the runtime, produced by the first isolate and reused by every later one. */
 let runtimeCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
 
-export type StartFn = (input: string, scope: number) => string;
+/** `offLoop`: the call runs on isolated-vm's threads (its log lines are mirrored from the start). */
+export type StartFn = (input: string, scope: number, offLoop?: boolean) => string;
 /** Inputs joined by \x01, the first call's scope; answers the outcomes joined by \x01 (see prelude.js). */
 export type StartBatchFn = (inputs: string, firstScope: number) => string;
 export type TakeFn = () => string;
@@ -61,6 +63,10 @@ export interface BlankIsolate {
   startBatch: ivm.Reference<StartBatchFn>;
   take: ivm.Reference<TakeFn>;
   deliver: ivm.Reference<DeliverFn>;
+  /** Mirrors the open scope's lines from now on, copying over the ones it has. */
+  mirrorLogs: ivm.Reference<() => void>;
+  /** The lines the open scope has logged, readable whatever the isolate is doing (or after it died). */
+  logs: LogMirror;
   /** Connects the isolate's host callbacks to the instance that takes it. */
   adopt(port: HostPort): void;
 }
@@ -90,6 +96,8 @@ export function makeBlankIsolate(memoryMb: number): BlankIsolate {
     startBatch: get('startBatch'),
     take: get('take'),
     deliver: get('deliver'),
+    mirrorLogs: get('mirrorLogs'),
+    logs: new LogMirror(),
     adopt: (port) => {
       owner = port;
     },
@@ -105,7 +113,10 @@ export function makeBlankIsolate(memoryMb: number): BlankIsolate {
       return owner.onModule(op, a, b);
     }));
   const pure = new ivm.Callback((op: unknown, a: unknown, b: unknown, c: unknown) => guarded(() => compute(op, a, b, c)));
-  get<(notify: unknown, request: unknown, module: unknown, compute: unknown) => void>('setHost').applySync(undefined, [notify, request, module, pure]);
+  // Synchronous: the host holds the isolate's current buffer from the moment it is made, so a read
+  // at a deadline never finds an old one.
+  const mirror = new ivm.Callback((buffer: unknown) => blank.logs.adopt(buffer));
+  get<(notify: unknown, request: unknown, module: unknown, compute: unknown, mirror: unknown) => void>('setHost').applySync(undefined, [notify, request, module, pure, mirror]);
   // The host holds its references now; action code never sees the runtime's entry points.
   context.global.deleteSync('__edgewhisk');
   api.release();

@@ -4,7 +4,8 @@
  * Two ways to run a call (ExecutionPaths picks), because a thread hop costs ~20 µs while a warm
  * call costs ~2 µs:
  * - slow: on isolated-vm's own threads (async apply), so a busy action never blocks the server;
- *   its deadline is enforced by disposing the isolate from a host timer.
+ *   its deadline is enforced by disposing the isolate from a host timer. What the activation
+ *   logged until then is read from the log mirror (mirror.ts), which needs nothing of the isolate.
  * - fast: on the event loop (applySync) with isolated-vm's `timeout` set to a small slice. A call
  *   that overruns the slice loses this isolate and is run again on the slow path in a fresh one.
  *   That is safe because nothing leaves the isolate during a call: every host operation it asks
@@ -32,14 +33,16 @@ import type { BlankIsolate, DeliverFn, StartBatchFn, StartFn, TakeFn } from './b
 import { isolateError } from './compute.ts';
 import { linkModules, ModuleLinkError } from './esm.ts';
 import { HostBroker } from './host.ts';
+import type { LogMirror } from './mirror.ts';
 
 /** The raw outcome of one call. `initTime` is set for calls that waited for a cold start. */
 export type CallOutcome =
   /** `runMs`: how long the call held the isolate, when it completed without awaiting. */
   | { kind: 'done'; output: string; start: number; end: number; initTime?: number; runMs?: number }
-  | { kind: 'timeout' | 'oom'; start: number; end: number; initTime?: number }
+  /** `logs`: what the activation logged before it was stopped. */
+  | { kind: 'timeout' | 'oom'; start: number; end: number; initTime?: number; logs: string[] }
   | { kind: 'failed'; message: string; start: number; end: number }
-  /** Not run to completion here and safe to run again elsewhere; `overran` the fast slice. */
+  /** Not run to completion here and safe to run again elsewhere; `overran`: it failed on the fast path (the action goes back to the slow one). */
   | { kind: 'retry'; overran: boolean }
   | { kind: 'initFailed'; message: string; timedOut: boolean; logs: string[]; start: number; end: number };
 
@@ -100,6 +103,8 @@ export class IsolateInstance {
   private readonly takeRef: ivm.Reference<TakeFn>;
   private readonly deliverRef: ivm.Reference<DeliverFn>;
   private readonly initFailedRef: ivm.Reference<(reason: string) => string>;
+  private readonly logs: LogMirror;
+  private readonly mirrorLogsRef: ivm.Reference<() => void>;
   private readonly broker: HostBroker;
   private readonly waiting: Call[] = [];
   private current: Call | undefined;
@@ -116,6 +121,8 @@ export class IsolateInstance {
   /** Set while init waits for an ES module's top-level await; settles with take()'s answer. */
   private initWaiter: ((answer: string) => void) | undefined;
   private initNotes: string[] = [];
+  /** What init had logged when it ran out of time. */
+  private initLogs: string[] = [];
   /** Whether init went the ES module way (and left hooks to remove). */
   private linked = false;
   /** After a successful init: the first call's context, which inherits init's open scope. */
@@ -133,6 +140,8 @@ export class IsolateInstance {
     this.takeRef = blank.take;
     this.deliverRef = blank.deliver;
     this.initFailedRef = blank.initFailed;
+    this.logs = blank.logs;
+    this.mirrorLogsRef = blank.mirrorLogs;
     this.broker = new HostBroker({ egress: host.egress, api: host.api, deliver: (scope, id, status, a, b) => this.deliver(scope, id, status, a, b) });
     this.ready = this.initialize(blank)
       .catch((error: unknown) => this.initFailure(error))
@@ -333,22 +342,44 @@ export class IsolateInstance {
     else this.finish(call, this.withInit(call, { kind: 'done', output, start: call.start, end: this.now() }));
   }
 
-  /** A fast call threw: it overran its slice (retry slow, unless the slice was its whole timeout), or the isolate died. */
+  /**
+   * A fast call threw: it overran its slice, or the isolate died of memory. Nothing of it left the
+   * isolate, so it runs again on the slow path, where its lines are mirrored as it goes and survive
+   * its limits — unless the slice was its whole timeout: then it timed out here.
+   */
   private fastFailure(call: Call, error: unknown): void {
     const overran = !this.isolate.isDisposed && /timed out/i.test(String(error));
-    if (overran && this.action.limits.timeout > this.fastSliceMs) {
+    if (overran && this.action.limits.timeout <= this.fastSliceMs) {
+      this.mirrorIdle();
+      this.timeOut(call);
+      return;
+    }
+    if (overran || this.diedOfMemory()) {
       this.dispose('evicted');
       this.finish(call, { kind: 'retry', overran: true });
       return;
     }
-    if (overran) this.dispose('timeout');
     this.finish(call, this.failure(call, error));
+  }
+
+  /** isolated-vm disposes an isolate that exceeds its heap limit by itself. */
+  private diedOfMemory(): boolean {
+    return this.isolate.isDisposed && this.death === undefined;
+  }
+
+  /** Mirrors the open scope's lines while the isolate is idle (a fast call cut off at its slice). */
+  private mirrorIdle(): void {
+    try {
+      this.mirrorLogsRef.applySync(undefined, [], { timeout: this.fastSliceMs });
+    } catch {
+      // The record then has the lines mirrored so far.
+    }
   }
 
   private startSlow(call: Call): void {
     this.armDeadline(call);
     const began = performance.now();
-    this.startRef.apply(undefined, [call.input, call.scope]).then(
+    this.startRef.apply(undefined, [call.input, call.scope, true]).then(
       (output) => {
         if (this.current !== call) return;
         if (typeof output === 'string' && output !== '') {
@@ -439,10 +470,21 @@ export class IsolateInstance {
   private armDeadline(call: Call): void {
     const remaining = Math.max(0, this.action.limits.timeout - (this.now() - call.start));
     this.timer = setTimeout(() => {
-      if (this.current !== call) return;
-      this.dispose('timeout');
-      this.finish(call, this.withInit(call, { kind: 'timeout', start: call.start, end: this.now() }));
+      if (this.current === call) this.timeOut(call);
     }, remaining);
+  }
+
+  /** `call` ran out of time: what it logged is read from the mirror (the isolate may be busy), then the isolate goes. */
+  private timeOut(call: Call): void {
+    const logs = this.loggedBy(call);
+    this.dispose('timeout');
+    this.finish(call, this.withInit(call, { kind: 'timeout', start: call.start, end: this.now(), logs }));
+  }
+
+  /** The lines `call` has logged so far, and the ones the host added. */
+  private loggedBy(call: Call): string[] {
+    const lines = this.logs.lines();
+    return call.notes.length > 0 ? lines.concat(call.notes) : lines;
   }
 
   private finish(call: Call, outcome: CallOutcome): void {
@@ -466,10 +508,10 @@ export class IsolateInstance {
     if (!this.isolate.isDisposed && this.death === undefined) {
       return { kind: 'failed', message: String(error), start: call.start, end };
     }
-    // isolated-vm disposes an isolate that exceeds its heap limit by itself.
+    // Died of memory (see diedOfMemory); its mirrored lines outlive it.
     this.death ??= 'oom';
     if (this.death === 'evicted') return { kind: 'retry', overran: false };
-    return this.withInit(call, { kind: this.death, start: call.start, end });
+    return this.withInit(call, { kind: this.death, start: call.start, end, logs: this.loggedBy(call) });
   }
 
   private withInit<T extends CallOutcome & { initTime?: number }>(call: Call, outcome: T): T {
@@ -493,7 +535,7 @@ export class IsolateInstance {
       onModule: (op, a, b) => this.moduleOp(op, a, b),
     });
     // The action's top-level code runs during init: bound it by the action's timeout too.
-    const timer = setTimeout(() => this.dispose('timeout'), this.action.limits.timeout);
+    const timer = setTimeout(() => this.initTimedOut(), this.action.limits.timeout);
     try {
       const env = JSON.stringify(context?.env ?? {});
       const answer = await this.load(blank, scope, env);
@@ -598,11 +640,18 @@ export class IsolateInstance {
     throw isolateError('unknown module operation');
   }
 
+  /** Init ran out of time: what the module logged while loading is kept, then the isolate goes. */
+  private initTimedOut(): void {
+    this.initLogs = this.logs.lines();
+    this.dispose('timeout');
+  }
+
   private initFailure(error: unknown): InitState {
     if (this.death === 'timeout') {
-      return { ok: false, message: `The action exceeded its time limits of ${this.action.limits.timeout} milliseconds during initialization.`, timedOut: true, logs: [] };
+      const message = `The action exceeded its time limits of ${this.action.limits.timeout} milliseconds during initialization.`;
+      return { ok: false, message, timedOut: true, logs: this.initLogs.concat(this.initNotes) };
     }
-    if (this.isolate.isDisposed) return { ok: false, message: MESSAGES.memoryExhausted, timedOut: false, logs: [] };
+    if (this.isolate.isDisposed) return { ok: false, message: MESSAGES.memoryExhausted, timedOut: false, logs: this.logs.lines().concat(this.initNotes) };
     return { ok: false, message: `Initialization has failed due to: ${String(error)}`, timedOut: false, logs: [] };
   }
 }

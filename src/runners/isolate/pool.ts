@@ -231,9 +231,9 @@ function toRunResult(outcome: CallOutcome, action: RunnableAction, start: number
       return withInit({ ...base, logs: valid ? parsed.l : [], start, end: outcome.end, timedOut: false }, outcome.initTime);
     }
     case 'timeout':
-      return withInit({ ...developerError(MESSAGES.timedOut(action.limits.timeout)), logs: [], start, end: outcome.end, timedOut: true }, outcome.initTime);
+      return withInit({ ...developerError(MESSAGES.timedOut(action.limits.timeout)), logs: outcome.logs, start, end: outcome.end, timedOut: true }, outcome.initTime);
     case 'oom':
-      return withInit({ ...developerError(MESSAGES.memoryExhausted), logs: [], start, end: outcome.end, timedOut: false }, outcome.initTime);
+      return withInit({ ...developerError(MESSAGES.memoryExhausted), logs: outcome.logs, start, end: outcome.end, timedOut: false }, outcome.initTime);
     case 'initFailed':
       return { ...developerError(outcome.message), logs: outcome.logs, start, end: outcome.end, timedOut: outcome.timedOut };
     case 'failed':

@@ -5,13 +5,14 @@
 // at a time, whatever the host queues, so that process.env, logs and timers always belong to
 // exactly one activation (its "scope", a number the host hands in).
 //
-// The host gives four functions at init (setHost) and they live only in `let` bindings here,
+// The host gives five functions at init (setHost) and they live only in `let` bindings here,
 // called directly, never stored on an object or passed on: user code can reach none of them.
 //   notify()                      ignored: "an outcome is ready, call take()"
 //   hostRequest(op, scope, id, a, b)  ignored: timers, fetch, API calls; answers come back through
 //                                 deliver(scope, id, status, a, b) on a later host→isolate call
 //   hostModule(op, a, b)          sync: resolve a specifier / read a file of the action's archive
 //   hostCompute(op, a, b, c)      sync: pure computations (URL parsing, digests, random bytes)
+//   hostMirror(buffer)            sync: the shared buffer the log lines are copied into (see below)
 // Ignored callbacks run on the host's event loop after the current isolate call returns, so nothing
 // an activation asks for happens while it is still running (the fast path relies on it).
 //
@@ -34,12 +35,17 @@ function installPrelude(global, libraries) {
   const create = Object.create;
   const hasOwn = Object.prototype.hasOwnProperty;
   const indirectEval = eval;
+  const SharedArrayBufferCtor = SharedArrayBuffer;
+  const Uint16ArrayCtor = Uint16Array;
+  const Int32ArrayCtor = Int32Array;
+  const atomicsStore = Atomics.store;
   const isoDate = () => new Date().toISOString();
 
   let notify;
   let hostRequest;
   let hostModule;
   let hostCompute;
+  let hostMirror;
 
   // ---- console ------------------------------------------------------------------------------
   let logs = [];
@@ -129,16 +135,103 @@ function installPrelude(global, libraries) {
     return bytes;
   });
 
+  // ---- log mirror ---------------------------------------------------------------------------
+  // The lines of a scope that runs off the event loop (init, a call on isolated-vm's threads, a
+  // fast call that goes on asynchronously) are also copied, as UTF-16 code units, into a
+  // SharedArrayBuffer the host holds too (hostMirror hands it over when it is made or replaced).
+  // When the host ends such a scope while it runs (its deadline) or the isolate dies of memory, it
+  // reads the lines from there: a busy isolate cannot answer a call, and a dead one has no heap
+  // left. A fast call that completes within its slice never needs them there (one that fails is run
+  // again off the event loop), so it does not pay for the copy; nor does a call that logs nothing.
+  // Layout, in 16-bit units: [0, 2) the Int32 count of units in use, then one record per line: its
+  // length (low unit, high unit) and its code units. The count is stored after the record, with
+  // Atomics, so the host reads only whole records while the isolate goes on writing.
+  const MIRROR_HEADER = 2;
+  /** The first buffer: 4 KB. */
+  const MIRROR_UNITS = 2048;
+  /** A buffer grown past this (a scope that logged a lot) is replaced when the next scope begins. */
+  const MIRROR_KEPT_UNITS = 32768;
+  let mirror;
+  let mirrorCount;
+  let mirrorUsed = MIRROR_HEADER;
+  /** Whether the open scope's lines are mirrored. */
+  let mirroring = false;
+
+  // A new buffer of `units` holding the records in use, complete before the host gets it; if
+  // anything fails, the old one stays in use on both sides.
+  function replaceMirror(units) {
+    const buffer = new SharedArrayBufferCtor(units * 2);
+    const next = new Uint16ArrayCtor(buffer);
+    const count = new Int32ArrayCtor(buffer, 0, 1);
+    if (mirrorUsed > MIRROR_HEADER) next.set(mirror.subarray(MIRROR_HEADER, mirrorUsed), MIRROR_HEADER);
+    atomicsStore(count, 0, mirrorUsed);
+    hostMirror(buffer);
+    mirror = next;
+    mirrorCount = count;
+  }
+
+  // Room for `need` units: doubling, but not far past what the log limit lets a scope keep (a
+  // unit is at least a byte of the limit), and always an eighth more than asked. False when there
+  // is no memory for it: the line is then only kept in `logs` (console.log must not throw).
+  function growMirror(need) {
+    const doubled = mirror === undefined ? MIRROR_UNITS : mirror.length * 2;
+    try {
+      replaceMirror(Math.ceil(Math.max(need + (need >> 3), Math.min(doubled, logLimit + MIRROR_UNITS))));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  const mirrorLine = (function mirrorLine(line) {
+    const length = line.length;
+    const need = mirrorUsed + 2 + length;
+    if ((mirror === undefined || need > mirror.length) && !growMirror(need)) return;
+    let at = mirrorUsed;
+    mirror[at++] = length & 0xffff;
+    mirror[at++] = length >>> 16;
+    for (let i = 0; i < length; i++) mirror[at++] = line.charCodeAt(i);
+    mirrorUsed = at;
+    atomicsStore(mirrorCount, 0, at);
+  });
+
+  // A new scope starts with no lines; a buffer a flood of logs grew is given back (if a small one
+  // can be had).
+  function clearMirror() {
+    mirrorUsed = MIRROR_HEADER;
+    if (mirror.length > MIRROR_KEPT_UNITS) {
+      try {
+        replaceMirror(MIRROR_UNITS);
+        return;
+      } catch {
+        // The big one serves on.
+      }
+    }
+    atomicsStore(mirrorCount, 0, MIRROR_HEADER);
+  }
+
+  const keepLine = (function keepLine(line) {
+    logs.push(line);
+    if (mirroring) mirrorLine(line);
+  });
+
+  // From now on the open scope's lines are mirrored; the ones it has are copied over.
+  const mirrorLogs = (function mirrorLogs() {
+    if (mirroring) return;
+    mirroring = true;
+    for (let i = 0; i < logs.length; i++) mirrorLine(logs[i]);
+  });
+
   const recordLine = (function recordLine(stream, text) {
     if (logsTruncated) return;
     const line = `${isoDate()} ${stream}: ${text}`;
     logBytes += utf8Length(line);
     if (logBytes > logLimit) {
       logsTruncated = true;
-      logs.push(`${isoDate()} stderr: Logs were truncated because the total bytes size exceeds the limit of ${logLimit} bytes.`);
+      keepLine(`${isoDate()} stderr: Logs were truncated because the total bytes size exceeds the limit of ${logLimit} bytes.`);
       return;
     }
-    logs.push(line);
+    keepLine(line);
   });
 
   const record = (function record(stream, args) {
@@ -216,15 +309,19 @@ function installPrelude(global, libraries) {
 
   // The first activation continues init's scope (the host passes the same number): what module
   // code started at load time (a fetch, a timer) is still pending for it, and what it logged is
-  // part of its logs, as in a fresh OpenWhisk container.
-  const beginScope = (function beginScope(s, limit) {
+  // part of its logs, as in a fresh OpenWhisk container. `offLoop`: the scope runs on isolated-vm's
+  // threads, so its lines are mirrored from the start.
+  const beginScope = (function beginScope(s, limit, offLoop) {
     const carried = s === scope;
     if (!carried) {
       if (ops.size !== 0) ops.clear();
       logs = [];
       logBytes = 0;
       logsTruncated = false;
+      if (mirrorUsed !== MIRROR_HEADER) clearMirror();
+      mirroring = false;
     }
+    if (offLoop) mirroring = true;
     scope = s;
     settled = false;
     completed = '';
@@ -566,7 +663,7 @@ function installPrelude(global, libraries) {
   // links it and calls back through the ready hook), else JSON {m: message, l: logs}. The answer is
   // also kept for take(), in case the call itself is reported as failed (an unhandled rejection).
   const init = (function init(code, mainName, entry, s, env) {
-    beginScope(s, 1 << 20);
+    beginScope(s, 1 << 20, true);
     initializing = true;
     process.env = parse(env);
     try {
@@ -642,7 +739,7 @@ function installPrelude(global, libraries) {
   }
 
   function initModule(mainName, s, env) {
-    beginScope(s, 1 << 20);
+    beginScope(s, 1 << 20, true);
     initializing = true;
     process.env = parse(env);
     esmMain = mainName;
@@ -727,10 +824,11 @@ function installPrelude(global, libraries) {
 
   // Starts activation `s`: returns its serialized outcome when main finished synchronously, else
   // '' — the outcome then comes from take(), after notify(). A finished outcome is also kept for
-  // take(), in case the call itself is reported as failed (an unhandled rejection).
-  const start = (function start(input, s) {
+  // take(), in case the call itself is reported as failed (an unhandled rejection). `offLoop` is
+  // true for a call on isolated-vm's threads, absent for one on the event loop.
+  const start = (function start(input, s, offLoop) {
     const request = parse(input);
-    beginScope(s, request.logLimit);
+    beginScope(s, request.logLimit, offLoop === true);
     resultLimit = request.resultLimit;
     process.env = request.e;
     let value;
@@ -765,18 +863,22 @@ function installPrelude(global, libraries) {
     return answer;
   });
 
+  // The outcome, if there is one. If not, the activation goes on asynchronously, off the event
+  // loop, where the host may have to end it while it runs: its lines are mirrored from now on.
   const take = (function take() {
     const text = completed;
     completed = '';
+    if (text === '' && !mirroring) mirrorLogs();
     return text;
   });
 
-  function setHost(notifyFn, requestFn, moduleFn, computeFn) {
+  function setHost(notifyFn, requestFn, moduleFn, computeFn, mirrorFn) {
     if (notify !== undefined) return;
     notify = notifyFn;
     hostRequest = requestFn;
     hostModule = moduleFn;
     hostCompute = computeFn;
+    hostMirror = mirrorFn;
   }
 
   // ---- what the libraries get ----------------------------------------------------------------
@@ -825,5 +927,5 @@ function installPrelude(global, libraries) {
   // An ES module failed to evaluate: init's failure answer with the logs written meanwhile.
   const initFailed = (reason) => initFailure(String(reason));
 
-  global.__edgewhisk = freeze({ init, initModule, moduleExports, endInit, initFailed, start, startBatch, take, deliver, setHost });
+  global.__edgewhisk = freeze({ init, initModule, moduleExports, endInit, initFailed, start, startBatch, take, deliver, mirrorLogs, setHost });
 }
