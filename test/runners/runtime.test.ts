@@ -123,6 +123,20 @@ describe('timers', () => {
     expect(outcome.logs.join()).toMatch(/Unhandled promise rejection: Error: nobody listens/);
   });
 
+  it('an unhandled rejection that says "timed out" is still only a log line, on both paths', async () => {
+    const pool = makePool();
+    const quiet = action('function main(p) { if (p.reject) Promise.reject(new Error("request timed out")); return { ok: true } }');
+    const expectLogged = async (): Promise<void> => {
+      const outcome = await run(pool, quiet, { reject: true });
+      expect(outcome).toMatchObject({ statusCode: 0, result: { ok: true } });
+      expect(outcome.logs.join()).toMatch(/Unhandled promise rejection: Error: request timed out/);
+    };
+    await expectLogged();
+    for (let i = 0; i < 100 && pool.stats().fastActions === 0; i++) await run(pool, quiet);
+    expect(pool.stats().fastActions).toBe(1);
+    await expectLogged();
+  });
+
   it('the deadline stops an activation waiting on a long timer', async () => {
     const outcome = await run(makePool(), action('function main() { return new Promise((r) => setTimeout(r, 10000)) }', { timeout: 200 }));
     expect(outcome).toMatchObject({ statusCode: 2, timedOut: true });

@@ -269,7 +269,7 @@ export class IsolateInstance {
     try {
       return (ref as ivm.Reference<(...args: (string | number)[]) => string>).applySync(undefined, args, { timeout: this.fastSliceMs });
     } catch (error) {
-      if (!this.alive || /timed out/i.test(String(error))) throw error;
+      if (!this.alive || wasCutOff(error)) throw error;
       call.notes.push(rejectionLine(error));
       return this.takeRef.applySync(undefined, [], { timeout: this.fastSliceMs });
     }
@@ -348,7 +348,7 @@ export class IsolateInstance {
    * its limits — unless the slice was its whole timeout: then it timed out here.
    */
   private fastFailure(call: Call, error: unknown): void {
-    const overran = !this.isolate.isDisposed && /timed out/i.test(String(error));
+    const overran = !this.isolate.isDisposed && wasCutOff(error);
     if (overran && this.action.limits.timeout <= this.fastSliceMs) {
       this.mirrorIdle();
       this.timeOut(call);
@@ -464,7 +464,7 @@ export class IsolateInstance {
   }
 
   private isRejection(error: unknown): boolean {
-    return this.alive && !/timed out/i.test(String(error)) && !(error instanceof Error && /disposed/i.test(error.message));
+    return this.alive && !wasCutOff(error) && !(error instanceof Error && /disposed/i.test(error.message));
   }
 
   private armDeadline(call: Call): void {
@@ -654,6 +654,14 @@ export class IsolateInstance {
     if (this.isolate.isDisposed) return { ok: false, message: MESSAGES.memoryExhausted, timedOut: false, logs: this.logs.lines().concat(this.initNotes) };
     return { ok: false, message: `Initialization has failed due to: ${String(error)}`, timedOut: false, logs: [] };
   }
+}
+
+/**
+ * Whether isolated-vm cut a call off at its `timeout`. Matched exactly: an action's own unhandled
+ * rejection ("request timed out") reaches the host the same way, and is a log line, not a cut-off.
+ */
+function wasCutOff(error: unknown): boolean {
+  return error instanceof Error && error.message === 'Script execution timed out.';
 }
 
 function describe(error: unknown): string {
