@@ -28,6 +28,13 @@ export interface ActivationQuery {
 const EVENTUAL_MS = 20;
 /** A queue this long is posted at once, whatever waits. */
 const MAX_BATCH = 1024;
+/**
+ * Record bytes queued or posted and not yet answered past which eventual writes wait for their
+ * commit too. The thread normally has well under a MB on its hands (20 ms of records); this only
+ * happens when it cannot keep up (a disk stalling the checkpoints' fsyncs), and then web calls
+ * slow down to what it writes instead of the queue growing without bound.
+ */
+const MAX_BACKLOG_BYTES = 32 * 1_048_576;
 
 /** The promise the durable writes of one batch share, and its settlers. */
 interface Batch {
@@ -35,6 +42,8 @@ interface Batch {
   resolve: () => void;
   reject: (error: Error) => void;
 }
+
+const ignore = (): void => {};
 
 function newBatch(): Batch {
   const batch = {} as Batch;
@@ -91,6 +100,9 @@ export class ActivationStore {
   private immediate = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly flushNow = (): void => this.flush();
+  /** Doc bytes in `rows`, and in the queue plus the batches posted and not yet answered. */
+  private queuedBytes = 0;
+  private backlogBytes = 0;
 
   /** `db`: the main connection, migrated; the writer thread opens the same file. */
   constructor(db: Db) {
@@ -110,11 +122,17 @@ export class ActivationStore {
     return this.batch.done;
   }
 
-  /** Queues the record for a commit within EVENTUAL_MS; a failed commit is logged. */
-  append(record: ActivationRecord, path: string): void {
+  /**
+   * Queues the record for a commit within EVENTUAL_MS; a failed commit is logged. Returns
+   * undefined, unless the writer thread is far behind (MAX_BACKLOG_BYTES): then a promise that
+   * settles (it never rejects) once the record is committed, for the caller to wait on.
+   */
+  append(record: ActivationRecord, path: string): Promise<void> | undefined {
+    if (this.backlogBytes > MAX_BACKLOG_BYTES) return this.write(record, path).catch(ignore);
     this.queue(record, path);
     if (this.rows.length >= MAX_BATCH * ROW_FIELDS) this.flush();
     else this.timer ??= setTimeout(this.flushNow, EVENTUAL_MS);
+    return undefined;
   }
 
   /** Posts everything queued to the writer thread now. */
@@ -122,13 +140,18 @@ export class ActivationStore {
     this.immediate = false;
     clearTimeout(this.timer);
     this.timer = undefined;
-    const { rows, batch } = this;
+    const { rows, batch, queuedBytes } = this;
     if (rows.length === 0) return;
     this.rows = [];
     this.batch = undefined;
+    this.queuedBytes = 0;
     this.writer.commit(rows).then(
-      () => batch?.resolve(),
+      () => {
+        this.backlogBytes -= queuedBytes;
+        batch?.resolve();
+      },
       (error: Error) => {
+        this.backlogBytes -= queuedBytes;
         const ids = rows.filter((_, i) => i % ROW_FIELDS === 0);
         console.error(`${ids.length} activation record(s) not recorded (${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''}):`, error.message);
         batch?.reject(error);
@@ -143,7 +166,10 @@ export class ActivationStore {
   }
 
   private queue(record: ActivationRecord, path: string): void {
-    this.rows.push(record.activationId, record.namespace, path, record.start, storedDoc(record));
+    const doc = storedDoc(record);
+    this.rows.push(record.activationId, record.namespace, path, record.start, doc);
+    this.queuedBytes += doc.length;
+    this.backlogBytes += doc.length;
   }
 
   /** Everything queued so far is committed (or failed): what a read must wait for. */

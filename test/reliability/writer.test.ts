@@ -178,6 +178,32 @@ describe('the writer thread (store level)', () => {
     expect(await store.count({ namespace: 'guest', skip: 0, limit: 0 })).toBeGreaterThanOrEqual(30_000);
   }, 60_000);
 
+  it('eventual writes wait for their commit while the thread is far behind (32 MB unanswered)', async () => {
+    const big = { text: 'x'.repeat(1_048_576) };
+    // The thread cannot commit while another connection holds the write lock.
+    blocker = new Database(join(dataDir, 'edgewhisk.db'));
+    blocker.exec('BEGIN IMMEDIATE');
+    const queued: Activation[] = [];
+    for (let i = 0; i < 32; i++) {
+      const r = record(Date.now(), big);
+      queued.push(r);
+      expect(store.append(r, 'a'), `append ${i}`).toBeUndefined();
+    }
+    const late = record(Date.now(), big);
+    const waiting = store.append(late, 'a');
+    expect(waiting).toBeInstanceOf(Promise);
+    let settled = false;
+    void waiting!.then(() => (settled = true));
+    await sleep(300);
+    expect(settled).toBe(false);
+    blocker.exec('ROLLBACK');
+    await waiting;
+    const stored = storedIds(dataDir);
+    for (const r of [...queued, late]) expect(stored.has(r.activationId)).toBe(true);
+    // Caught up: back to answering at once.
+    expect(store.append(record(), 'a')).toBeUndefined();
+  }, 20_000);
+
   it('writes it had not committed reject (no caller hangs); the next thread takes new writes; nothing stays locked', async () => {
     const first = record();
     await store.write(first, 'a');

@@ -7,8 +7,9 @@
 /**
  * Rows travel as one flat array, ROW_FIELDS values a row: id, namespace, path, start, doc (the
  * record without the three fields that have columns). A flat array of strings is the cheapest
- * thing for postMessage to clone; the record objects themselves cost more to clone than the
- * JSON.stringify that turns them into `doc` (measured, see README "Storage and durability").
+ * thing for postMessage to clone: on the main thread, JSON.stringify plus the clone of the strings
+ * cost 2.2 µs a record at 16 records a message and 1.4 µs at 300, the clone of the record objects
+ * 3.4 and 2.0 µs (and the thread would still have to stringify them).
  */
 export const ROW_FIELDS = 5;
 export type Rows = (string | number)[];
