@@ -15,6 +15,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openWriterConnection } from '../db.ts';
 import { ROW_FIELDS, type FromWriter, type Rows, type ToWriter, type WriterData } from './protocol.ts';
 
+/**
+ * A transaction takes consecutive messages up to about this many rows (a few ms of inserts): the
+ * main connection's entity writes wait for the write lock meanwhile, on the main thread.
+ */
+const MAX_TRANSACTION_ROWS = 2048;
 /** A PASSIVE checkpoint once the WAL has grown by about this many pages: SQLite's default. */
 const CHECKPOINT_PAGES = 1000;
 /**
@@ -120,7 +125,7 @@ function close(): void {
 let queue: ToWriter[] = [];
 let scheduled = false;
 
-/** Everything that arrived meanwhile, in order: consecutive rows messages share a transaction. */
+/** Everything that arrived meanwhile, in order: consecutive rows messages share a transaction (up to MAX_TRANSACTION_ROWS). */
 function work(): void {
   scheduled = false;
   const messages = queue;
@@ -129,7 +134,13 @@ function work(): void {
     const message = messages[i]!;
     if (message.op === 'rows') {
       let end = i + 1;
-      while (end < messages.length && messages[end]!.op === 'rows') end++;
+      let rows = message.rows.length / ROW_FIELDS;
+      while (end < messages.length && rows < MAX_TRANSACTION_ROWS) {
+        const next = messages[end]!;
+        if (next.op !== 'rows') break;
+        rows += next.rows.length / ROW_FIELDS;
+        end++;
+      }
       commit(messages.slice(i, end) as Extract<ToWriter, { op: 'rows' }>[]);
       i = end;
       continue;
