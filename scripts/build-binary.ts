@@ -48,6 +48,7 @@ const ADDONS = {
 } as const;
 const addonsModule = join(root, 'src', 'sea', 'addons.ts');
 const workerArg = (await import('../src/sea/worker-arg.ts')).WORKER_ARG;
+const WRITER_ASSET = 'writer-thread.cjs';
 
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
@@ -89,6 +90,19 @@ const seaPlugin: esbuild.Plugin = {
       source += `\nfunction __edgewhiskRuntimeFile(name: string): string {\n  const text = (${JSON.stringify(files)} as Record<string, string>)[name];\n  if (text === undefined) throw new Error('edgewhisk binary: runtime file ' + name + ' is not bundled');\n  return text;\n}\n`;
       return { contents: source, loader: 'ts' };
     });
+    // The activation writer thread cannot load its module file here: it runs its bundle (below),
+    // which the main bundle reads from the SEA asset, with the path of the extracted addon.
+    build.onLoad({ filter: /src[\\/]store[\\/]writer[\\/]source\.ts$/ }, () => ({
+      contents: [
+        `import { getAsset } from 'node:sea';`,
+        `import { addonPath } from ${JSON.stringify(addonsModule)};`,
+        `export function writerThreadSource() {`,
+        `  return { entry: getAsset(${JSON.stringify(WRITER_ASSET)}, 'utf8'), eval: true, addonPath: addonPath('better-sqlite3') };`,
+        `}`,
+      ].join('\n'),
+      resolveDir: root,
+      loader: 'ts',
+    }));
     build.onLoad({ filter: /src[\\/]runners[\\/]workers[\\/]supervisor\.ts$/ }, (a) => {
       const source = patch(a.path, readFileSync(a.path, 'utf8'), "fileURLToPath(new URL('./entry.ts', import.meta.url))", JSON.stringify(workerArg));
       return { contents: source, loader: 'ts' };
@@ -96,23 +110,28 @@ const seaPlugin: esbuild.Plugin = {
   },
 };
 
+/** Bundles one entry with the plugin above into a CommonJS file. */
+async function bundleEntry(entry: string, outfile: string): Promise<void> {
+  const result = await esbuild.build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node24',
+    minifySyntax: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    plugins: [seaPlugin],
+    metafile: true,
+  });
+  // Nothing may still use import.meta (it is empty in a CommonJS bundle).
+  const leftovers = result.warnings.filter((w) => /import\.meta/.test(w.text));
+  if (leftovers.length > 0) throw new Error(`build-binary: import.meta left in ${relative(root, outfile)}: ${leftovers.map((w) => w.location?.file).join(', ')}`);
+}
+
 const bundle = join(work, 'edgewhisk.cjs');
-const result = await esbuild.build({
-  entryPoints: [join(root, 'src', 'sea', 'main.ts')],
-  outfile: bundle,
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node24',
-  minifySyntax: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-  plugins: [seaPlugin],
-  metafile: true,
-});
-// Nothing may still use import.meta (it is empty in a CommonJS bundle).
-const leftovers = result.warnings.filter((w) => /import\.meta/.test(w.text));
-if (leftovers.length > 0) throw new Error(`build-binary: import.meta left in the bundle: ${leftovers.map((w) => w.location?.file).join(', ')}`);
+await bundleEntry(join(root, 'src', 'sea', 'main.ts'), bundle);
 step(`bundled ${(statSync(bundle).size / 1024).toFixed(0)} KiB`);
 
 const addons: Record<string, { asset: string; file: string; sha256: string }> = {};
@@ -124,6 +143,11 @@ for (const [name, path] of Object.entries(ADDONS)) {
   assets[`addon/${file}`] = path;
 }
 const key = createHash('sha256').update(Object.values(addons).map((a) => a.sha256).join('\n')).digest('hex').slice(0, 12);
+// The activation writer thread (src/store/writer/thread.ts), run from this asset (see the plugin).
+const writerBundle = join(work, WRITER_ASSET);
+await bundleEntry(join(root, 'src', 'store', 'writer', 'thread.ts'), writerBundle);
+assets[WRITER_ASSET] = writerBundle;
+step(`bundled the activation writer thread ${(statSync(writerBundle).size / 1024).toFixed(0)} KiB`);
 const manifestPath = join(work, 'manifest.json');
 writeFileSync(manifestPath, JSON.stringify({ version: pkg.version, key, addons }, null, 2));
 assets['manifest.json'] = manifestPath;

@@ -181,8 +181,11 @@ export class Invoker {
     this.deps.onActivation?.(record);
     if (request.record === 'failures' && record.response.success) return;
     const path = relativePath(request.action);
-    if (request.recordCommit === 'eventual') this.deps.activations.append(record, path);
-    else await this.deps.activations.write(record, path);
+    if (request.recordCommit === 'eventual') {
+      // Undefined unless the writer is far behind: then this call waits for the commit too.
+      const behind = this.deps.activations.append(record, path);
+      if (behind) await behind;
+    } else await this.deps.activations.write(record, path);
   }
 
   private sequence(activationId: string, request: InvokeRequest): Promise<Activation> {

@@ -120,7 +120,7 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
   handler = createApiHandler({ config, clock, auth, entities, activations, namespaces, invoker, runner: runners, metrics, resolver, triggers, alarms, admission });
 
   const applyRetention = (): void => {
-    activations.deleteOlderThan(clock.now() - config.activationRetentionDays * 24 * HOUR);
+    activations.deleteOlderThan(clock.now() - config.activationRetentionDays * 24 * HOUR).catch((error: unknown) => console.error('activation retention:', error));
   };
   applyRetention();
   const retentionTimer = setInterval(applyRetention, HOUR);
@@ -136,7 +136,8 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
       const drained = await invoker.drain(DRAIN_MS);
       if (!drained) console.error(`shutdown: activations still running after ${DRAIN_MS} ms are abandoned`);
       await runners.close();
-      activations.flush();
+      // Every queued record is committed before the database closes.
+      await activations.close();
       http.close();
       db.close();
     },

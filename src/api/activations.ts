@@ -8,12 +8,13 @@ import type { AuthedRequest, Deps } from './context.ts';
 import { epochMs, flag, listPaging } from './query.ts';
 import { json } from './reply.ts';
 
-export function handleActivations(request: AuthedRequest, rest: string[], deps: Deps): HttpReply {
+/** Reads wait for the records queued before them to be committed (src/store/activations.ts). */
+export async function handleActivations(request: AuthedRequest, rest: string[], deps: Deps): Promise<HttpReply> {
   if (request.method !== 'GET') throw new ApiError('methodNotAllowed');
   if (rest.length === 0) return list(request, deps);
   const id = rest[0]!;
   if (!isActivationId(id)) throw badRequest(MESSAGES.activationIdIllegal);
-  const activation = deps.activations.get(request.namespace, id);
+  const activation = await deps.activations.get(request.namespace, id);
   if (!activation || rest.length > 2) throw notFound();
   if (rest.length === 1) return json(200, activation);
   if (rest[1] === 'logs') return json(200, { logs: activation.logs });
@@ -21,7 +22,7 @@ export function handleActivations(request: AuthedRequest, rest: string[], deps: 
   throw notFound();
 }
 
-function list(request: AuthedRequest, deps: Deps): HttpReply {
+async function list(request: AuthedRequest, deps: Deps): Promise<HttpReply> {
   const { query } = request;
   const docs = flag(query, 'docs');
   const count = flag(query, 'count');
@@ -32,7 +33,7 @@ function list(request: AuthedRequest, deps: Deps): HttpReply {
     if (parts.length > 2 || !parts.every(isValidName)) throw badRequest(MESSAGES.badNameFilter(name));
   }
   const filter = { namespace: request.namespace, path: name, since: epochMs(query, 'since'), upto: epochMs(query, 'upto') };
-  if (count) return json(200, { activations: deps.activations.count({ ...filter, skip: 0, limit: 0 }) });
-  const records = deps.activations.list({ ...filter, ...listPaging(query, 'activations') });
+  if (count) return json(200, { activations: await deps.activations.count({ ...filter, skip: 0, limit: 0 }) });
+  const records = await deps.activations.list({ ...filter, ...listPaging(query, 'activations') });
   return json(200, docs ? records : records.map(activationSummary));
 }

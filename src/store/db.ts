@@ -41,18 +41,47 @@ const MIGRATIONS: string[] = [
 ];
 
 /**
+ * The main connection checkpoints only past this many WAL pages (16 MB). The activation writer
+ * thread (src/store/writer) checkpoints at about 1000 pages, SQLite's default, so under an
+ * activation load this connection never does; it is the backstop for loads of entity writes alone.
+ */
+const MAIN_AUTOCHECKPOINT_PAGES = 4000;
+
+/**
  * WAL with synchronous=NORMAL: a committed transaction survives a crash of this process (it is in
- * the OS page cache); only power loss can take the last commits. Writers batch per event-loop turn.
+ * the OS page cache); only power loss can take the last commits. This is the main thread's
+ * connection (entities, namespaces, schedules, reads); activation records are written by the
+ * writer thread's own connection (openWriterConnection).
  */
 export function openDatabase(dataDir: string): Db {
   mkdirSync(dataDir, { recursive: true });
   const db = new Database(join(dataDir, 'edgewhisk.db'));
   db.pragma('journal_mode = WAL');
+  configure(db);
+  db.pragma(`wal_autocheckpoint = ${MAIN_AUTOCHECKPOINT_PAGES}`);
+  migrate(db);
+  return db;
+}
+
+/**
+ * The activation writer thread's connection to a database openDatabase has migrated. It never
+ * checkpoints by itself: the thread does, after answering the commit (src/store/writer/thread.ts).
+ * `nativeBinding`: the addon's exports, where the thread cannot resolve better-sqlite3's own
+ * (the single binary).
+ */
+export function openWriterConnection(file: string, nativeBinding?: object): Db {
+  // better-sqlite3 takes the addon's exports as nativeBinding too; its types only know a path.
+  const db = new Database(file, { fileMustExist: true, ...(nativeBinding ? { nativeBinding: nativeBinding as unknown as string } : {}) });
+  configure(db);
+  db.pragma('wal_autocheckpoint = 0');
+  return db;
+}
+
+/** Per-connection settings (journal_mode is the file's and stays WAL once set). */
+function configure(db: Db): void {
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
-  migrate(db);
-  return db;
 }
 
 function migrate(db: Db): void {

@@ -2,10 +2,12 @@
  * The single-file binary (issue #10): built once (scripts/build-binary.ts, a few seconds), copied
  * alone into an empty folder and run with an empty environment (no PATH, no HOME, so no Node.js
  * and the addon cache in <tmpdir>/edgewhisk-<uid>); it must serve the API, run a JS action, answer
- * the CLI and stop cleanly on SIGTERM. Also: an unusable cache directory is one clear line and a
+ * the CLI and stop cleanly on SIGTERM, its activation records committed by the writer thread (which
+ * the binary runs from a bundle of its own). Also: an unusable cache directory is one clear line and a
  * non-zero exit; two binaries starting at once on a fresh cache both serve; a damaged cached addon
  * is replaced.
  */
+import Database from 'better-sqlite3';
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -83,6 +85,17 @@ async function createAndInvoke(url: string, name: string): Promise<unknown> {
   return invoke.json();
 }
 
+/** The results of the activation records in a data directory, oldest first (read with the tests' own SQLite). */
+function storedResults(dataDir: string): unknown[] {
+  const db = new Database(join(dataDir, 'edgewhisk.db'), { readonly: true });
+  try {
+    const rows = db.prepare<[], { doc: string }>('SELECT doc FROM activations ORDER BY start').all();
+    return rows.map((row) => (JSON.parse(row.doc) as { response: { result: unknown } }).response.result);
+  } finally {
+    db.close();
+  }
+}
+
 function scratch(name: string): string {
   const dir = join(folder, name);
   mkdirSync(dir, { recursive: true });
@@ -95,7 +108,8 @@ describe('the single-file binary', () => {
     const version = await run(binary, ['--version'], { cwd: folder, env: {} });
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
 
-    const server = await serve({}, scratch('data-empty-env'));
+    const dataDir = scratch('data-empty-env');
+    const server = await serve({}, dataDir);
     expect(await createAndInvoke(server.url, 'hello')).toEqual({ greeting: 'hello binary', sum: 6 });
 
     // A CLI verb from the same file, against the running server.
@@ -106,6 +120,8 @@ describe('the single-file binary', () => {
 
     server.child.kill('SIGTERM');
     expect(await server.exit).toEqual({ code: 0, signal: null });
+    // The records were written by the activation writer thread, which runs from its own bundle here.
+    expect(storedResults(dataDir)).toEqual([{ greeting: 'hello binary', sum: 6 }, { greeting: 'hello cli', sum: 6 }]);
   }, 60_000);
 
   it('says in one line that an unusable cache directory cannot be used', async () => {
