@@ -63,7 +63,8 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
     api: inProcessApi(() => handler),
   };
   // Isolates run in supervised worker processes, so V8 running out of memory cannot take the
-  // server down (src/runners/workers); --isolate-workers 0 runs them in this process.
+  // server down (src/runners/workers); --isolate-workers 0 runs them in this process. Workers
+  // start at the first call that needs one: the server answers at once, and idles without them.
   const workers = config.isolateWorkers > 0 ? new IsolateWorkers({ ...isolateOptions, workers: config.isolateWorkers, workerMemoryMb: config.workerMemoryMb }) : undefined;
   const runner = workers ?? new IsolatePool(isolateOptions);
 
@@ -77,8 +78,6 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
     errorReply: (status) =>
       status === 413 ? errorReply(new ApiError('tooLarge'), newTransactionId()) : internalErrorReply(newTransactionId()),
   });
-  // Answering only once actions can run (a worker process takes a few hundred ms to start).
-  await workers?.ready();
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${http.port}`;
   // Gauges read the invoker lazily, at scrape time.
   const metrics = createMetrics(() => runner.stats(), () => invoker.inFlightCount, {
