@@ -8,7 +8,6 @@ import { SYSTEM_LIMITS } from './openwhisk/limits.ts';
 import { Admission } from './limits/throttle.ts';
 import { createMetrics } from './metrics.ts';
 import { inProcessApi } from './runners/isolate/api.ts';
-import { IsolatePool } from './runners/isolate/pool.ts';
 import { IsolateWorkers } from './runners/workers/supervisor.ts';
 import { ALARM_HANDLERS, seedSystemPackages } from './catalog/system.ts';
 import { containerKinds, HOST_KIND } from './openwhisk/exec.ts';
@@ -65,8 +64,10 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
   // Isolates run in supervised worker processes, so V8 running out of memory cannot take the
   // server down (src/runners/workers); --isolate-workers 0 runs them in this process. Workers
   // start at the first call that needs one: the server answers at once, and idles without them.
+  // The in-process pool is loaded only then: isolated-vm and undici (fetch in actions) are a
+  // large part of a start-up, and this process does not use them otherwise.
   const workers = config.isolateWorkers > 0 ? new IsolateWorkers({ ...isolateOptions, workers: config.isolateWorkers, workerMemoryMb: config.workerMemoryMb }) : undefined;
-  const runner = workers ?? new IsolatePool(isolateOptions);
+  const runner = workers ?? new (await import('./runners/isolate/pool.ts')).IsolatePool(isolateOptions);
 
   // The API host actions see is only known once the port is (port 0 picks one).
   let handler: Handler = () => ({ status: 503, body: '' });

@@ -5,7 +5,7 @@
 import { ApiError, badRequest, conflict, MESSAGES, notFound } from '../errors.ts';
 import { actionKeyPrefix, type InvokeRequest } from '../invoker.ts';
 import { checkEntitySizes } from '../limits/sizes.ts';
-import { actionSummary, actionView, createAction, updateAction, type ActionDoc } from '../openwhisk/action.ts';
+import { actionSummary, actionView, checkNewExec, createAction, updateAction, type ActionDoc } from '../openwhisk/action.ts';
 import { invokeHttpStatus } from '../openwhisk/activation.ts';
 import { isSequence } from '../openwhisk/exec.ts';
 import { checkName, relativePath } from '../openwhisk/names.ts';
@@ -82,7 +82,7 @@ function list(request: AuthedRequest, deps: Deps, prefix: string | undefined): H
   return json(200, docs.map(actionSummary));
 }
 
-function put(request: AuthedRequest, deps: Deps, target: Target): HttpReply {
+async function put(request: AuthedRequest, deps: Deps, target: Target): Promise<HttpReply> {
   const body = jsonBody(request, undefined);
   if (body === undefined) throw badRequest('The request content was malformed: expected a JSON object.');
   checkEntitySizes(body);
@@ -97,6 +97,7 @@ function put(request: AuthedRequest, deps: Deps, target: Target): HttpReply {
   } else {
     doc = createAction({ namespace: request.namespace, ...target }, body, now);
   }
+  if (doc.exec !== existing?.exec) await checkNewExec(doc.exec);
   if (isSequence(doc.exec) && doc.exec !== existing?.exec) checkSequence(deps.resolver, doc, doc.exec.components, request.identity.namespace);
   checkCronAnnotation(doc.annotations);
   deps.entities.put(request.namespace, 'actions', path, doc);
