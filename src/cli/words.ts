@@ -24,3 +24,8 @@ export function isLegacyServe(argv: string[]): boolean {
   }
   return false;
 }
+
+/** Whether argv runs the server: no command, only server flags, or the `serve` command. */
+export function isServe(argv: string[]): boolean {
+  return argv.length === 0 || isLegacyServe(argv) || argv[firstWord(argv)] === 'serve';
+}
