@@ -16,6 +16,7 @@ import { Resolver } from './resolver.ts';
 import { HostRunner, KindRouter } from './runners/host.ts';
 import { ScheduleStore } from './store/schedules.ts';
 import { Alarms, FEEDS } from './triggers/alarms.ts';
+import { loadCronParser } from './triggers/next-fire.ts';
 import { alarmTargets } from './triggers/targets.ts';
 import { Triggers } from './triggers/triggers.ts';
 import { internalErrorReply, errorReply } from './api/reply.ts';
@@ -114,7 +115,13 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
   });
   const triggers = new Triggers({ entities, resolver, invoker, activations, clock });
   const alarms = new Alarms({ clock, store: new ScheduleStore(db), targets: alarmTargets({ entities, resolver, invoker, triggers, clock }) });
-  for (const feed of FEEDS) hostRunner.register(ALARM_HANDLERS[feed], (call) => alarms.feed(feed, call));
+  // The feeds read cron patterns and compute next fires: cron-parser is loaded for them first.
+  for (const feed of FEEDS) {
+    hostRunner.register(ALARM_HANDLERS[feed], async (call) => {
+      await loadCronParser();
+      return alarms.feed(feed, call);
+    });
+  }
   alarms.start();
   const auth = new Authenticator(namespaces, config.allowWellKnownKeys);
   handler = createApiHandler({ config, clock, auth, entities, activations, namespaces, invoker, runner: runners, metrics, resolver, triggers, alarms, admission });

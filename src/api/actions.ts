@@ -13,6 +13,7 @@ import type { PackageDoc } from '../openwhisk/package.ts';
 import type { ResolvedAction } from '../resolver.ts';
 import { checkSequence } from '../sequences.ts';
 import { checkCronAnnotation } from '../triggers/alarms.ts';
+import { loadCronParser } from '../triggers/next-fire.ts';
 import type { HttpReply } from '../server/http.ts';
 import { jsonBody, payloadObject } from './body.ts';
 import type { AuthedRequest, Deps } from './context.ts';
@@ -98,6 +99,8 @@ async function put(request: AuthedRequest, deps: Deps, target: Target): Promise<
     doc = createAction({ namespace: request.namespace, ...target }, body, now);
   }
   if (doc.exec !== existing?.exec) await checkNewExec(doc.exec);
+  // A `cron` annotation is checked and scheduled with cron-parser, loaded at the first one.
+  if (doc.annotations.some((kv) => kv.key === 'cron')) await loadCronParser();
   if (isSequence(doc.exec) && doc.exec !== existing?.exec) checkSequence(deps.resolver, doc, doc.exec.components, request.identity.namespace);
   checkCronAnnotation(doc.annotations);
   deps.entities.put(request.namespace, 'actions', path, doc);

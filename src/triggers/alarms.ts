@@ -15,7 +15,7 @@ import { relativePath } from '../openwhisk/names.ts';
 import type { HostCall, HostOutcome } from '../runners/host.ts';
 import type { ScheduleStore } from '../store/schedules.ts';
 import { FeedParamError, parseCreate, parsePayload, parseUpdate, type AlarmFeed } from './feed-params.ts';
-import { isValidCron, nextFire, type AlarmConfig } from './next-fire.ts';
+import { cronParserLoaded, isValidCron, loadCronParser, nextFire, type AlarmConfig } from './next-fire.ts';
 import { Scheduler } from './scheduler.ts';
 
 export type ScheduleTarget = { kind: 'trigger'; name: string } | { kind: 'action'; path: string };
@@ -87,7 +87,10 @@ export class Alarms {
     this.scheduler = new Scheduler(deps.clock, (id) => this.due(id));
   }
 
-  /** Loads every schedule and arms the timer; past-due ones fire once right away (see the header). */
+  /**
+   * Loads every schedule and arms the timer; past-due ones fire once right away (see the header).
+   * With cron schedules, cron-parser starts loading now: their next fires are computed with it.
+   */
   start(): void {
     for (const row of this.deps.store.all()) {
       const doc = JSON.parse(row.doc) as Omit<Schedule, 'nextFire'>;
@@ -95,6 +98,12 @@ export class Alarms {
       this.schedules.set(schedule.id, schedule);
       if (schedule.status.active && schedule.nextFire !== undefined) this.scheduler.set(schedule.id, schedule.nextFire);
     }
+    if (this.needsCronParser()) void loadCronParser().catch((error: unknown) => console.error('alarms: cannot load cron-parser:', error));
+  }
+
+  private needsCronParser(): boolean {
+    for (const schedule of this.schedules.values()) if (schedule.config.feed === 'alarm' && schedule.status.active) return true;
+    return false;
   }
 
   /** Stops firing; fires already under way finish but no longer write (the database is closing). */
@@ -220,6 +229,16 @@ export class Alarms {
   private due(id: string): void {
     const schedule = this.schedules.get(id);
     if (!schedule || !schedule.status.active) return;
+    if (schedule.config.feed === 'alarm' && !cronParserLoaded()) {
+      // Due before cron-parser, which start() began loading, is in: as soon as it is.
+      loadCronParser().then(
+        () => {
+          if (!this.closed) this.due(id);
+        },
+        (error: unknown) => console.error(`schedule ${id}: cannot load cron-parser:`, error),
+      );
+      return;
+    }
     const now = this.deps.clock.now();
     const nextAt = nextFire(schedule.config, now);
     schedule.nextFire = nextAt;
