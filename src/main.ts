@@ -64,7 +64,8 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
   };
   // Isolates run in supervised worker processes, so V8 running out of memory cannot take the
   // server down (src/runners/workers); --isolate-workers 0 runs them in this process. Workers
-  // start at the first call that needs one: the server answers at once, and idles without them.
+  // start when first needed (an action deployed or called): the server answers at once, and an
+  // idle one holds none.
   // The in-process pool is loaded only then: isolated-vm and undici (fetch in actions) are a
   // large part of a start-up, and this process does not use them otherwise.
   const workers = config.isolateWorkers > 0 ? new IsolateWorkers({ ...isolateOptions, workers: config.isolateWorkers, workerMemoryMb: config.workerMemoryMb }) : undefined;
@@ -123,6 +124,8 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
     });
   }
   alarms.start();
+  // Schedules will run actions: their worker process starts now rather than at the first fire.
+  if (alarms.armed > 0) workers?.prepareAll();
   const auth = new Authenticator(namespaces, config.allowWellKnownKeys);
   handler = createApiHandler({ config, clock, auth, entities, activations, namespaces, invoker, runner: runners, metrics, resolver, triggers, alarms, admission });
 

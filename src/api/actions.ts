@@ -105,6 +105,8 @@ async function put(request: AuthedRequest, deps: Deps, target: Target): Promise<
   checkCronAnnotation(doc.annotations);
   deps.entities.put(request.namespace, 'actions', path, doc);
   if (existing) deps.runner.invalidate(actionKeyPrefix(existing));
+  // Deployed now, likely called soon: its worker process (if not started yet) starts meanwhile.
+  if (!isSequence(doc.exec)) deps.runner.prepare?.({ kind: doc.exec.kind, key: actionKeyPrefix(doc) });
   deps.alarms.syncAction(doc);
   return json(200, actionView(doc));
 }

@@ -7,11 +7,12 @@
  * is their supervisor:
  *
  * - Each action lives in one shared worker (a hash of its name), so its warm isolates stay warm.
- * - Processes start when first needed: a shared worker at the first call of an action hashed to
- *   it, the spare once a worker it could replace is up. An idle server that has run no action
- *   holds no worker process (each costs tens of MB), and starting the server does not wait for
- *   one. Calls sent to a worker that is still starting wait in the server until it says it is
- *   ready, so a worker that dies before that has run none of them: they go to its replacement.
+ * - Processes start when first needed: a shared worker when an action hashed to it is deployed
+ *   or first called (or at start, if schedules will run actions), the spare once a worker it
+ *   could replace is up. An idle server that has run no action holds no worker process (each
+ *   costs tens of MB), and starting the server does not wait for one. Calls sent to a worker that
+ *   is still starting wait in the server until it says it is ready, so a worker that dies before
+ *   that has run none of them: they go to its replacement.
  * - A worker that dies is replaced at once by a spare process kept started for that. Its calls in
  *   flight are settled one by one: a call that was alone in the worker, or that kills a solo
  *   process, is the culprit ("The action exhausted its memory and was aborted."), and its action
@@ -31,7 +32,7 @@
  *
  * The cost is one message each way per call, batched per event-loop turn (see channel.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -217,6 +218,16 @@ export class IsolateWorkers implements Runner {
     });
   }
 
+  /** Starts the shared worker the action runs in, if it has not started yet. */
+  prepare(action: { key: string }): void {
+    if (!this.closed) this.sharedWorker(slotOf(action.key, this.options.workers));
+  }
+
+  /** Starts every shared worker that has not started yet (the server has schedules to run). */
+  prepareAll(): void {
+    for (let slot = 0; slot < this.options.workers && !this.closed; slot++) this.sharedWorker(slot);
+  }
+
   invalidate(prefix: string): void {
     for (const worker of [...this.slots, ...this.retiring]) {
       if (!worker) continue;
@@ -308,6 +319,9 @@ export class IsolateWorkers implements Runner {
         egress: this.options.egress,
         api: this.options.api !== undefined,
       };
+      // Loaded here, at the first worker: node:child_process (and the dgram and net it needs) is
+      // a few MB that a server which never runs an isolate action does not need.
+      const { spawn } = process.getBuiltinModule('node:child_process');
       const child = spawn(process.execPath, ['--no-node-snapshot', WORKER_PATH], {
         stdio: ['ignore', 'ignore', 'inherit', 'pipe'],
         env: { ...process.env, [WORKER_ENV]: JSON.stringify(options) },
