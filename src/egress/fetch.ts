@@ -81,7 +81,7 @@ export class Egress {
   }
 
   private undici(): Promise<Client> {
-    this.client ??= import('undici').then(({ Agent, fetch }) => ({ agent: new Agent({ connect: { lookup: this.lookup }, keepAliveTimeout: 4_000 }), fetch }));
+    this.client ??= import('./undici.ts').then(({ Agent, fetch }) => ({ agent: new Agent({ connect: { lookup: this.lookup }, keepAliveTimeout: 4_000 }), fetch }));
     return this.client;
   }
 

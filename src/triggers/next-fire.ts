@@ -21,7 +21,7 @@ let parser: typeof CronExpressionParser | undefined;
 
 /** Loads cron-parser (once); the callers of isValidCron and nextFire on alarm schedules await it first. */
 export async function loadCronParser(): Promise<void> {
-  parser ??= (await import('cron-parser')).CronExpressionParser;
+  parser ??= (await import('./cron-parser.ts')).CronExpressionParser;
 }
 
 export function cronParserLoaded(): boolean {
