@@ -123,9 +123,9 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
       return alarms.feed(feed, call);
     });
   }
-  alarms.start();
-  // Schedules will run actions: their worker process starts now rather than at the first fire.
-  if (alarms.armed > 0) workers?.prepareAll();
+  // Schedules run actions: with some to fire, the worker processes start now, and the schedules
+  // are armed once they are up (a fire due at start does not wait for one).
+  alarms.start(workers ? () => workers.startAll() : undefined);
   const auth = new Authenticator(namespaces, config.allowWellKnownKeys);
   handler = createApiHandler({ config, clock, auth, entities, activations, namespaces, invoker, runner: runners, metrics, resolver, triggers, alarms, admission });
 

@@ -89,21 +89,34 @@ export class Alarms {
 
   /**
    * Loads every schedule and arms the timer; past-due ones fire once right away (see the header).
-   * With cron schedules, cron-parser starts loading now: their next fires are computed with it.
+   * With schedules to arm, `warmUp` (the runner starting the processes their actions will need)
+   * and cron-parser (which computes the next fires of cron schedules) come first, so that a fire
+   * due at start does not wait on them. The schedules are loaded at once all the same: feeds read
+   * and change them meanwhile, and one set meanwhile is armed when set.
    */
-  start(): void {
+  start(warmUp?: () => Promise<unknown>): void {
     for (const row of this.deps.store.all()) {
       const doc = JSON.parse(row.doc) as Omit<Schedule, 'nextFire'>;
-      const schedule: Schedule = { ...doc, nextFire: row.nextFire ?? undefined };
-      this.schedules.set(schedule.id, schedule);
-      if (schedule.status.active && schedule.nextFire !== undefined) this.scheduler.set(schedule.id, schedule.nextFire);
+      this.schedules.set(doc.id, { ...doc, nextFire: row.nextFire ?? undefined });
     }
-    if (this.needsCronParser()) void loadCronParser().catch((error: unknown) => console.error('alarms: cannot load cron-parser:', error));
+    const armable = [...this.schedules.values()].filter((schedule) => schedule.status.active && schedule.nextFire !== undefined);
+    if (armable.length === 0) return;
+    const first: Promise<unknown>[] = warmUp ? [warmUp()] : [];
+    if (!cronParserLoaded() && armable.some((schedule) => schedule.config.feed === 'alarm')) first.push(loadCronParser());
+    if (first.length === 0) return this.arm();
+    Promise.all(first).then(
+      () => this.arm(),
+      (error: unknown) => {
+        console.error('alarms: getting ready to fire failed:', error);
+        this.arm();
+      },
+    );
   }
 
-  private needsCronParser(): boolean {
-    for (const schedule of this.schedules.values()) if (schedule.config.feed === 'alarm' && schedule.status.active) return true;
-    return false;
+  /** Arms every active schedule (again: one set since start is armed already, at the same time). */
+  private arm(): void {
+    if (this.closed) return;
+    for (const schedule of this.schedules.values()) if (schedule.status.active && schedule.nextFire !== undefined) this.scheduler.set(schedule.id, schedule.nextFire);
   }
 
   /** Stops firing; fires already under way finish but no longer write (the database is closing). */
@@ -230,7 +243,7 @@ export class Alarms {
     const schedule = this.schedules.get(id);
     if (!schedule || !schedule.status.active) return;
     if (schedule.config.feed === 'alarm' && !cronParserLoaded()) {
-      // Due before cron-parser, which start() began loading, is in: as soon as it is.
+      // cron-parser could not be loaded before (start() logged why): again, as soon as it is.
       loadCronParser().then(
         () => {
           if (!this.closed) this.due(id);

@@ -223,9 +223,11 @@ export class IsolateWorkers implements Runner {
     if (!this.closed) this.sharedWorker(slotOf(action.key, this.options.workers));
   }
 
-  /** Starts every shared worker that has not started yet (the server has schedules to run). */
-  prepareAll(): void {
-    for (let slot = 0; slot < this.options.workers && !this.closed; slot++) this.sharedWorker(slot);
+  /** Starts every shared worker that has not started yet; settles once all are up (or failed to start). */
+  async startAll(): Promise<void> {
+    const starting: Promise<void>[] = [];
+    for (let slot = 0; slot < this.options.workers && !this.closed; slot++) starting.push(this.sharedWorker(slot).up);
+    await Promise.all(starting);
   }
 
   invalidate(prefix: string): void {
