@@ -63,11 +63,9 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
     api: inProcessApi(() => handler),
   };
   // Isolates run in supervised worker processes, so V8 running out of memory cannot take the
-  // server down (src/runners/workers); --isolate-workers 0 runs them in this process. Workers
-  // start when first needed (an action deployed or called): the server answers at once, and an
-  // idle one holds none.
-  // The in-process pool is loaded only then: isolated-vm and undici (fetch in actions) are a
-  // large part of a start-up, and this process does not use them otherwise.
+  // server down (src/runners/workers); the processes start when first needed, so the server
+  // answers at once and an idle one holds none. --isolate-workers 0 runs isolates in this process:
+  // only then is the isolate pool loaded (isolated-vm and undici are a large part of a start-up).
   const workers = config.isolateWorkers > 0 ? new IsolateWorkers({ ...isolateOptions, workers: config.isolateWorkers, workerMemoryMb: config.workerMemoryMb }) : undefined;
   const runner = workers ?? new (await import('./runners/isolate/pool.ts')).IsolatePool(isolateOptions);
 
