@@ -1,8 +1,14 @@
-/** Suite "process": time from spawn to the first served request, and idle RSS after start. */
+/**
+ * Suite "process": time from spawn to the first served request (GET /api/v1 answering 200), and
+ * idle RSS a second after it, of the server as `npm start` runs it: the bundle scripts/build.ts
+ * makes (built first), `node dist/server/cli.js serve`. RSS counts the server process and every
+ * process under it (isolate workers, when any are running).
+ */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BUNDLE_CLI, buildBundle } from '../scripts/build.ts';
 import { NODE, percentile, ROOT, treeRssMb } from './lib.ts';
 
 export interface ProcessResult {
@@ -16,7 +22,7 @@ export interface ProcessResult {
 async function once(port: number): Promise<{ ms: number; rss: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'edgewhisk-bench-'));
   const started = performance.now();
-  const child = spawn(NODE, ['--no-node-snapshot', 'src/cli.ts', 'serve', '--port', String(port), '--data-dir', dataDir], { cwd: ROOT, stdio: 'ignore' });
+  const child = spawn(NODE, [BUNDLE_CLI, 'serve', '--port', String(port), '--data-dir', dataDir], { cwd: ROOT, stdio: 'ignore' });
   try {
     for (;;) {
       try {
@@ -39,6 +45,7 @@ async function once(port: number): Promise<{ ms: number; rss: number }> {
 }
 
 export async function processFigures(runs = Number(process.env.BENCH_PROCESS_RUNS ?? 5)): Promise<ProcessResult> {
+  await buildBundle();
   const times: number[] = [];
   const rss: number[] = [];
   for (let i = 0; i < runs; i++) {

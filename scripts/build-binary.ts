@@ -4,8 +4,9 @@
  *
  * 1. esbuild bundles src/sea/main.ts into one CommonJS file. A plugin maps 'isolated-vm' and
  *    'uWebSockets.js' to lazy loaders of the extracted addon (src/sea/addons.ts), better-sqlite3's
- *    ./binding to the same, inlines the isolate runtime (prelude.js, lib/*.js) that blank.ts reads
- *    at run time, and points the isolate supervisor's worker entry at the binary itself.
+ *    ./binding to the same; scripts/bundling.ts inlines the isolate runtime (prelude.js, lib/*.js)
+ *    that blank.ts reads at run time and points the isolate supervisor's worker entry at the
+ *    binary itself.
  * 2. The three .node files become SEA assets with a manifest of their SHA-256.
  * 3. `node --experimental-sea-config` makes the blob (no execArgv: --no-node-snapshot, which
  *    isolated-vm needs, goes through NODE_OPTIONS where isolates run; see src/sea/main.ts),
@@ -21,6 +22,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { sourcePatches } from './bundling.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -54,13 +56,6 @@ rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 mkdirSync(dirname(output), { recursive: true });
 
-/** Replaces `from` (which must occur exactly once) in a source file. */
-function patch(file: string, source: string, from: string, to: string): string {
-  const at = source.indexOf(from);
-  if (at < 0 || source.indexOf(from, at + 1) >= 0) throw new Error(`build-binary: ${relative(root, file)} no longer contains exactly one "${from}"; update scripts/build-binary.ts`);
-  return source.slice(0, at) + to + source.slice(at + from.length);
-}
-
 const seaPlugin: esbuild.Plugin = {
   name: 'edgewhisk-sea',
   setup(build) {
@@ -79,17 +74,6 @@ const seaPlugin: esbuild.Plugin = {
       resolveDir: root,
       loader: 'js',
     }));
-    build.onLoad({ filter: /src[\\/]runners[\\/]isolate[\\/]blank\.ts$/ }, (a) => {
-      const dir = dirname(a.path);
-      const files: Record<string, string> = {};
-      for (const name of ['prelude.js', ...['encoding', 'url', 'web', 'fetch', 'node', 'openwhisk'].map((n) => `lib/${n}.js`)]) {
-        files[`./${name}`] = readFileSync(join(dir, name), 'utf8');
-      }
-      let source = readFileSync(a.path, 'utf8');
-      source = patch(a.path, source, "readFileSync(new URL(name, import.meta.url), 'utf8')", '__edgewhiskRuntimeFile(name)');
-      source += `\nfunction __edgewhiskRuntimeFile(name: string): string {\n  const text = (${JSON.stringify(files)} as Record<string, string>)[name];\n  if (text === undefined) throw new Error('edgewhisk binary: runtime file ' + name + ' is not bundled');\n  return text;\n}\n`;
-      return { contents: source, loader: 'ts' };
-    });
     // The activation writer thread cannot load its module file here: it runs its bundle (below),
     // which the main bundle reads from the SEA asset, with the path of the extracted addon.
     build.onLoad({ filter: /src[\\/]store[\\/]writer[\\/]source\.ts$/ }, () => ({
@@ -103,10 +87,6 @@ const seaPlugin: esbuild.Plugin = {
       resolveDir: root,
       loader: 'ts',
     }));
-    build.onLoad({ filter: /src[\\/]runners[\\/]workers[\\/]supervisor\.ts$/ }, (a) => {
-      const source = patch(a.path, readFileSync(a.path, 'utf8'), "fileURLToPath(new URL('./entry.ts', import.meta.url))", JSON.stringify(workerArg));
-      return { contents: source, loader: 'ts' };
-    });
   },
 };
 
@@ -122,7 +102,8 @@ async function bundleEntry(entry: string, outfile: string): Promise<void> {
     minifySyntax: true,
     legalComments: 'none',
     logLevel: 'warning',
-    plugins: [seaPlugin],
+    // The binary re-executes itself as a worker (src/sea/main.ts).
+    plugins: [seaPlugin, sourcePatches(JSON.stringify(workerArg))],
     metafile: true,
   });
   // Nothing may still use import.meta (it is empty in a CommonJS bundle).

@@ -8,7 +8,6 @@ import { SYSTEM_LIMITS } from './openwhisk/limits.ts';
 import { Admission } from './limits/throttle.ts';
 import { createMetrics } from './metrics.ts';
 import { inProcessApi } from './runners/isolate/api.ts';
-import { IsolatePool } from './runners/isolate/pool.ts';
 import { IsolateWorkers } from './runners/workers/supervisor.ts';
 import { ALARM_HANDLERS, seedSystemPackages } from './catalog/system.ts';
 import { containerKinds, HOST_KIND } from './openwhisk/exec.ts';
@@ -17,6 +16,7 @@ import { Resolver } from './resolver.ts';
 import { HostRunner, KindRouter } from './runners/host.ts';
 import { ScheduleStore } from './store/schedules.ts';
 import { Alarms, FEEDS } from './triggers/alarms.ts';
+import { loadCronParser } from './triggers/next-fire.ts';
 import { alarmTargets } from './triggers/targets.ts';
 import { Triggers } from './triggers/triggers.ts';
 import { internalErrorReply, errorReply } from './api/reply.ts';
@@ -63,9 +63,11 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
     api: inProcessApi(() => handler),
   };
   // Isolates run in supervised worker processes, so V8 running out of memory cannot take the
-  // server down (src/runners/workers); --isolate-workers 0 runs them in this process.
+  // server down (src/runners/workers); the processes start when first needed, so the server
+  // answers at once and an idle one holds none. --isolate-workers 0 runs isolates in this process:
+  // only then is the isolate pool loaded (isolated-vm and undici are a large part of a start-up).
   const workers = config.isolateWorkers > 0 ? new IsolateWorkers({ ...isolateOptions, workers: config.isolateWorkers, workerMemoryMb: config.workerMemoryMb }) : undefined;
-  const runner = workers ?? new IsolatePool(isolateOptions);
+  const runner = workers ?? new (await import('./runners/isolate/pool.ts')).IsolatePool(isolateOptions);
 
   // The API host actions see is only known once the port is (port 0 picks one).
   let handler: Handler = () => ({ status: 503, body: '' });
@@ -77,8 +79,6 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
     errorReply: (status) =>
       status === 413 ? errorReply(new ApiError('tooLarge'), newTransactionId()) : internalErrorReply(newTransactionId()),
   });
-  // Answering only once actions can run (a worker process takes a few hundred ms to start).
-  await workers?.ready();
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${http.port}`;
   // Gauges read the invoker lazily, at scrape time.
   const metrics = createMetrics(() => runner.stats(), () => invoker.inFlightCount, {
@@ -114,8 +114,16 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
   });
   const triggers = new Triggers({ entities, resolver, invoker, activations, clock });
   const alarms = new Alarms({ clock, store: new ScheduleStore(db), targets: alarmTargets({ entities, resolver, invoker, triggers, clock }) });
-  for (const feed of FEEDS) hostRunner.register(ALARM_HANDLERS[feed], (call) => alarms.feed(feed, call));
-  alarms.start();
+  // The feeds read cron patterns and compute next fires: cron-parser is loaded for them first.
+  for (const feed of FEEDS) {
+    hostRunner.register(ALARM_HANDLERS[feed], async (call) => {
+      await loadCronParser();
+      return alarms.feed(feed, call);
+    });
+  }
+  // Schedules run actions: with some to fire, the worker processes start now, and the schedules
+  // are armed once they are up (a fire due at start does not wait for one).
+  alarms.start(workers ? () => workers.startAll() : undefined);
   const auth = new Authenticator(namespaces, config.allowWellKnownKeys);
   handler = createApiHandler({ config, clock, auth, entities, activations, namespaces, invoker, runner: runners, metrics, resolver, triggers, alarms, admission });
 

@@ -6,7 +6,7 @@ import { ApiError, badRequest, conflict, MESSAGES, notFound } from '../errors.ts
 import { actionKeyPrefix, type InvokeRequest } from '../invoker.ts';
 import { checkEntitySizes } from '../limits/sizes.ts';
 import { waitAtMost } from '../limits/wait.ts';
-import { actionSummary, actionView, createAction, updateAction, type ActionDoc } from '../openwhisk/action.ts';
+import { actionSummary, actionView, checkNewExec, createAction, updateAction, type ActionDoc } from '../openwhisk/action.ts';
 import { invokeHttpStatus } from '../openwhisk/activation.ts';
 import { isSequence } from '../openwhisk/exec.ts';
 import { checkName, relativePath } from '../openwhisk/names.ts';
@@ -14,6 +14,7 @@ import type { PackageDoc } from '../openwhisk/package.ts';
 import type { ResolvedAction } from '../resolver.ts';
 import { checkSequence } from '../sequences.ts';
 import { checkCronAnnotation } from '../triggers/alarms.ts';
+import { loadCronParser } from '../triggers/next-fire.ts';
 import type { HttpReply } from '../server/http.ts';
 import { jsonBody, payloadObject } from './body.ts';
 import type { AuthedRequest, Deps } from './context.ts';
@@ -83,7 +84,7 @@ function list(request: AuthedRequest, deps: Deps, prefix: string | undefined): H
   return json(200, docs.map(actionSummary));
 }
 
-function put(request: AuthedRequest, deps: Deps, target: Target): HttpReply {
+async function put(request: AuthedRequest, deps: Deps, target: Target): Promise<HttpReply> {
   const body = jsonBody(request, undefined);
   if (body === undefined) throw badRequest('The request content was malformed: expected a JSON object.');
   checkEntitySizes(body);
@@ -98,10 +99,15 @@ function put(request: AuthedRequest, deps: Deps, target: Target): HttpReply {
   } else {
     doc = createAction({ namespace: request.namespace, ...target }, body, now);
   }
+  if (doc.exec !== existing?.exec) await checkNewExec(doc.exec);
+  // A `cron` annotation is checked and scheduled with cron-parser, loaded at the first one.
+  if (doc.annotations.some((kv) => kv.key === 'cron')) await loadCronParser();
   if (isSequence(doc.exec) && doc.exec !== existing?.exec) checkSequence(deps.resolver, doc, doc.exec.components, request.identity.namespace);
   checkCronAnnotation(doc.annotations);
   deps.entities.put(request.namespace, 'actions', path, doc);
   if (existing) deps.runner.invalidate(actionKeyPrefix(existing));
+  // Deployed now, likely called soon: its worker process (if not started yet) starts meanwhile.
+  if (!isSequence(doc.exec)) deps.runner.prepare?.({ kind: doc.exec.kind, key: actionKeyPrefix(doc) });
   deps.alarms.syncAction(doc);
   return json(200, actionView(doc));
 }

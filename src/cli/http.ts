@@ -81,7 +81,7 @@ export class WhiskClient {
     this.fetcher ??= (async (): Promise<Fetch> => {
       if (!this.config.insecure || !this.config.apihost.startsWith('https:')) return fetch;
       // -i: accept any certificate. undici's own fetch with an Agent that does not verify.
-      const undici = await import('undici');
+      const undici = await import('../egress/undici.ts');
       const dispatcher = new undici.Agent({ connect: { rejectUnauthorized: false } });
       return (url, init) => undici.fetch(url, { ...(init as object), dispatcher }) as unknown as Promise<Response>;
     })();

@@ -9,7 +9,7 @@
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
-import { Agent, fetch } from 'undici';
+import type { Agent, fetch as undiciFetch } from 'undici';
 import { compilePolicy, type EgressPolicy } from './policy.ts';
 
 export interface EgressOptions {
@@ -42,16 +42,27 @@ export class FetchError extends Error {}
 
 const MAX_REDIRECTS = 20;
 
+/** undici's fetch and the agent that applies the policy to every address a connection resolves. */
+interface Client {
+  agent: Agent;
+  fetch: typeof undiciFetch;
+}
+
 export class Egress {
   readonly policy: EgressPolicy;
   readonly maxResponseBytes: number;
-  private readonly agent: Agent;
+  private readonly lookup: LookupFunction;
+  /**
+   * undici loads at the first fetch an action makes: it is over a hundred modules, a large part
+   * of an isolate worker's start-up, and many actions never fetch.
+   */
+  private client: Promise<Client> | undefined;
 
   constructor(options: EgressOptions) {
     this.policy = compilePolicy(options.deny);
     this.maxResponseBytes = options.maxResponseBytes;
     const policy = this.policy;
-    const lookup: LookupFunction = (hostname, lookupOptions, callback) => {
+    this.lookup = (hostname, lookupOptions, callback) => {
       dnsLookup(hostname, { ...lookupOptions, all: true }, (error, addresses: LookupAddress[]) => {
         if (error) return callback(error, '', 0);
         for (const { address } of addresses) {
@@ -67,7 +78,11 @@ export class Egress {
         else callback(null, first.address, first.family);
       });
     };
-    this.agent = new Agent({ connect: { lookup }, keepAliveTimeout: 4_000 });
+  }
+
+  private undici(): Promise<Client> {
+    this.client ??= import('./undici.ts').then(({ Agent, fetch }) => ({ agent: new Agent({ connect: { lookup: this.lookup }, keepAliveTimeout: 4_000 }), fetch }));
+    return this.client;
   }
 
   async fetch(request: OutboundRequest, signal: AbortSignal): Promise<InboundResponse> {
@@ -76,9 +91,10 @@ export class Egress {
     let redirected = false;
     for (let hop = 0; ; hop++) {
       const target = this.check(url);
+      const { agent, fetch } = await this.undici();
       let response: Awaited<ReturnType<typeof fetch>>;
       try {
-        response = await fetch(target, { method, headers, body, redirect: 'manual', signal, dispatcher: this.agent });
+        response = await fetch(target, { method, headers, body, redirect: 'manual', signal, dispatcher: agent });
       } catch (error) {
         throw describeFailure(error, signal);
       }
@@ -112,8 +128,8 @@ export class Egress {
   }
 
   /** Stops every request still in flight (the server is shutting down; activations are over). */
-  close(): Promise<void> {
-    return this.agent.destroy();
+  async close(): Promise<void> {
+    if (this.client) await (await this.client).agent.destroy();
   }
 
   private check(url: string): URL {
@@ -131,7 +147,7 @@ export class Egress {
     return parsed;
   }
 
-  private async read(response: Awaited<ReturnType<typeof fetch>>, signal: AbortSignal): Promise<Uint8Array> {
+  private async read(response: Awaited<ReturnType<typeof undiciFetch>>, signal: AbortSignal): Promise<Uint8Array> {
     const cap = this.maxResponseBytes;
     const declared = Number(response.headers.get('content-length') ?? NaN);
     const tooLarge = (): FetchError => new FetchError(`fetch failed: the response body exceeds the limit of ${cap} bytes`);

@@ -1,7 +1,6 @@
 /** The action entity: how a PUT body becomes a stored document, and how it is shown. Pure. */
 import { entityHead } from './entity.ts';
 import { badRequest } from '../errors.ts';
-import { checkActionArchive } from './archive.ts';
 import { isSequence, parseActionExec, type Exec } from './exec.ts';
 import { parseKeyValues, withValue, type KeyValue } from './keyvalues.ts';
 import { DEFAULT_LIMITS, mergeLimits, type ActionLimits } from './limits.ts';
@@ -41,6 +40,16 @@ function systemAnnotations(annotations: KeyValue[], exec: Exec, creating: boolea
   return out;
 }
 
+/**
+ * A new binary exec must be a readable archive with an entry module (archive.ts): a bad zip is a
+ * 400 when it is stored, not a failed activation later. Apart from createAction and updateAction,
+ * and async, because archive.ts and fflate load at the first binary action: fflate builds its
+ * tables when loaded, which has V8 compile them, about 5 MB of every server's memory otherwise.
+ */
+export async function checkNewExec(exec: Exec): Promise<void> {
+  if (!isSequence(exec) && exec.binary) (await import('./archive.ts')).checkActionArchive(exec);
+}
+
 export function createAction(
   ref: { namespace: string; pkg: string | undefined; name: string },
   input: unknown,
@@ -49,7 +58,6 @@ export function createAction(
   const body = asBody(input);
   if (body.exec === undefined) throw badRequest('exec undefined');
   const exec = parseActionExec(body.exec, ref.namespace);
-  checkActionArchive(exec);
   return {
     ...ref,
     version: INITIAL_VERSION,
@@ -66,7 +74,6 @@ export function createAction(
 export function updateAction(old: ActionDoc, input: unknown, now: number): ActionDoc {
   const body = asBody(input);
   const exec = body.exec === undefined || body.exec === null ? old.exec : parseActionExec(body.exec, old.namespace);
-  if (exec !== old.exec) checkActionArchive(exec);
   let annotations = body.annotations === undefined || body.annotations === null
     ? old.annotations
     : parseKeyValues(body.annotations, 'annotations');

@@ -72,6 +72,10 @@ export class KindRouter implements Runner {
     for (const runner of this.byKind.values()) runner.invalidate(prefix);
   }
 
+  prepare(action: { kind: string; key: string }): void {
+    (this.byKind.get(action.kind) ?? this.fallback).prepare?.(action);
+  }
+
   async close(): Promise<void> {
     await Promise.all([this.fallback.close(), ...[...this.byKind.values()].map((r) => r.close())]);
   }

@@ -48,6 +48,12 @@ export interface Runner {
   run(request: RunRequest): Promise<RunResult>;
   /** Drops warm state of actions whose key starts with `prefix` (after an update or delete). */
   invalidate(prefix: string): void;
+  /**
+   * A hint that an action (its kind, and its key or the `namespace/path@` prefix of it) is likely
+   * to run soon: it was just deployed. A runner that starts processes on demand may start the one
+   * it needs now, so that its first call does not wait for it.
+   */
+  prepare?(action: { kind: string; key: string }): void;
   close(): Promise<void>;
 }
 

@@ -14,7 +14,7 @@
  * Only used by the bundle (src/sea/main.ts); a normal run loads the addons from node_modules.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getAsset, getRawAsset } from 'node:sea';
@@ -79,18 +79,38 @@ function sha256(data: NodeJS.ArrayBufferView): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** Bytes read at a time when checking a cached addon. */
+const CHUNK_BYTES = 256 * 1024;
+
+/**
+ * The SHA-256 of a file, read a chunk at a time (undefined if it cannot be read). The addons are
+ * 10 MB together and checked at every start: read whole, they stayed in the server's memory.
+ */
+function fileSha256(path: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const hash = createHash('sha256');
+    const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    for (let read = readSync(fd, chunk); read > 0; read = readSync(fd, chunk)) hash.update(chunk.subarray(0, read));
+    return hash.digest('hex');
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The addon's file in the cache, written now if it is missing or not what the manifest says. */
 export function addonPath(name: AddonName): string {
   const entry = readManifest().addons[name];
   const dir = cacheDir();
   const path = join(dir, entry.file);
-  let current: Buffer | undefined;
-  try {
-    current = readFileSync(path);
-  } catch {
-    current = undefined;
-  }
-  if (current !== undefined && sha256(current) === entry.sha256) return path;
+  if (fileSha256(path) === entry.sha256) return path;
   const data = new Uint8Array(getRawAsset(entry.asset) as ArrayBuffer);
   if (sha256(data) !== entry.sha256) throw new CacheError(`the binary is damaged: addon ${name} does not match its checksum`);
   const temp = join(dir, `.${entry.file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);

@@ -18,6 +18,7 @@
  * clear line and exit code 1, not a failure half-way through start-up.
  */
 import { addonPath, CacheError, type AddonName } from './addons.ts';
+import { needsNoSnapshot, NO_SNAPSHOT, startedWithoutSnapshot } from '../cli/snapshot.ts';
 import { WORKER_ARG } from './worker-arg.ts';
 
 const argv = process.argv.slice(2);
@@ -38,23 +39,14 @@ function prepare(names: AddonName[]): boolean {
   }
 }
 
-const FLAGS = '--no-node-snapshot --disable-warning=Warning';
-const flagged = (process.env.NODE_OPTIONS ?? '').split(/\s+/).includes('--no-node-snapshot');
-
-/** The value --isolate-workers will have (flag over environment; see src/config.ts), as given. */
-function isolateWorkers(): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--isolate-workers') return argv[i + 1];
-    if (argv[i]!.startsWith('--isolate-workers=')) return argv[i]!.slice('--isolate-workers='.length);
-  }
-  return process.env.EDGEWHISK_ISOLATE_WORKERS;
-}
+const FLAGS = `${NO_SNAPSHOT} --disable-warning=Warning`;
+const flagged = startedWithoutSnapshot(process.execArgv, process.env);
 
 function withFlags(): NodeJS.ProcessEnv {
   return { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${FLAGS}`.trim() };
 }
 
-if ((worker || (serving && Number(isolateWorkers()) === 0)) && !flagged) {
+if ((worker || (serving && needsNoSnapshot(argv, process.env))) && !flagged) {
   process.execve!(process.execPath, process.argv.slice(1), withFlags());
 } else if (serving && !flagged) {
   process.env.NODE_OPTIONS = withFlags().NODE_OPTIONS;

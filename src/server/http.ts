@@ -3,7 +3,7 @@
  * inside the handler, as uWS requires; the body through onData), hands a plain HttpRequest to the
  * application handler, and writes the reply corked — or not at all if the client went away.
  */
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES } from '../node-http.ts';
 import uWS from 'uWebSockets.js';
 
 export interface HttpRequest {

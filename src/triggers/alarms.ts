@@ -15,7 +15,7 @@ import { relativePath } from '../openwhisk/names.ts';
 import type { HostCall, HostOutcome } from '../runners/host.ts';
 import type { ScheduleStore } from '../store/schedules.ts';
 import { FeedParamError, parseCreate, parsePayload, parseUpdate, type AlarmFeed } from './feed-params.ts';
-import { isValidCron, nextFire, type AlarmConfig } from './next-fire.ts';
+import { cronParserLoaded, isValidCron, loadCronParser, nextFire, type AlarmConfig } from './next-fire.ts';
 import { Scheduler } from './scheduler.ts';
 
 export type ScheduleTarget = { kind: 'trigger'; name: string } | { kind: 'action'; path: string };
@@ -87,14 +87,36 @@ export class Alarms {
     this.scheduler = new Scheduler(deps.clock, (id) => this.due(id));
   }
 
-  /** Loads every schedule and arms the timer; past-due ones fire once right away (see the header). */
-  start(): void {
+  /**
+   * Loads every schedule and arms the timer; past-due ones fire once right away (see the header).
+   * With schedules to arm, `warmUp` (the runner starting the processes their actions will need)
+   * and cron-parser (which computes the next fires of cron schedules) come first, so that a fire
+   * due at start does not wait on them. The schedules are loaded at once all the same: feeds read
+   * and change them meanwhile, and one set meanwhile is armed when set.
+   */
+  start(warmUp?: () => Promise<unknown>): void {
     for (const row of this.deps.store.all()) {
       const doc = JSON.parse(row.doc) as Omit<Schedule, 'nextFire'>;
-      const schedule: Schedule = { ...doc, nextFire: row.nextFire ?? undefined };
-      this.schedules.set(schedule.id, schedule);
-      if (schedule.status.active && schedule.nextFire !== undefined) this.scheduler.set(schedule.id, schedule.nextFire);
+      this.schedules.set(doc.id, { ...doc, nextFire: row.nextFire ?? undefined });
     }
+    const armable = [...this.schedules.values()].filter((schedule) => schedule.status.active && schedule.nextFire !== undefined);
+    if (armable.length === 0) return;
+    const first: Promise<unknown>[] = warmUp ? [warmUp()] : [];
+    if (!cronParserLoaded() && armable.some((schedule) => schedule.config.feed === 'alarm')) first.push(loadCronParser());
+    if (first.length === 0) return this.arm();
+    Promise.all(first).then(
+      () => this.arm(),
+      (error: unknown) => {
+        console.error('alarms: getting ready to fire failed:', error);
+        this.arm();
+      },
+    );
+  }
+
+  /** Arms every active schedule (again: one set since start is armed already, at the same time). */
+  private arm(): void {
+    if (this.closed) return;
+    for (const schedule of this.schedules.values()) if (schedule.status.active && schedule.nextFire !== undefined) this.scheduler.set(schedule.id, schedule.nextFire);
   }
 
   /** Stops firing; fires already under way finish but no longer write (the database is closing). */
@@ -220,6 +242,16 @@ export class Alarms {
   private due(id: string): void {
     const schedule = this.schedules.get(id);
     if (!schedule || !schedule.status.active) return;
+    if (schedule.config.feed === 'alarm' && !cronParserLoaded()) {
+      // cron-parser could not be loaded before (start() logged why): again, as soon as it is.
+      loadCronParser().then(
+        () => {
+          if (!this.closed) this.due(id);
+        },
+        (error: unknown) => console.error(`schedule ${id}: cannot load cron-parser:`, error),
+      );
+      return;
+    }
     const now = this.deps.clock.now();
     const nextAt = nextFire(schedule.config, now);
     schedule.nextFire = nextAt;

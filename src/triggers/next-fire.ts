@@ -1,5 +1,10 @@
-/** When a schedule fires next: cron (5 or 6 fields, seconds first), fixed intervals, one date. Pure. */
-import { CronExpressionParser } from 'cron-parser';
+/**
+ * When a schedule fires next: cron (5 or 6 fields, seconds first), fixed intervals, one date. Pure
+ * once cron-parser is loaded: it loads when a cron pattern is first needed (loadCronParser), since
+ * it and luxon are over a third of the server's code and about 2.5 MB of its memory, and most
+ * servers never see a cron pattern. The functions that read patterns need it loaded.
+ */
+import type { CronExpressionParser } from 'cron-parser';
 
 export type DeleteAfterFire = 'false' | 'true' | 'rules';
 
@@ -11,6 +16,22 @@ export type AlarmConfig =
   | { feed: 'once'; date: number; deleteAfterFire: DeleteAfterFire };
 
 const MINUTE = 60_000;
+
+let parser: typeof CronExpressionParser | undefined;
+
+/** Loads cron-parser (once); the callers of isValidCron and nextFire on alarm schedules await it first. */
+export async function loadCronParser(): Promise<void> {
+  parser ??= (await import('./cron-parser.ts')).CronExpressionParser;
+}
+
+export function cronParserLoaded(): boolean {
+  return parser !== undefined;
+}
+
+function cronParser(): typeof CronExpressionParser {
+  if (parser === undefined) throw new Error('cron-parser is not loaded: await loadCronParser() first');
+  return parser;
+}
 
 /** The first fire strictly after `after`, or undefined when the schedule has no more. */
 export function nextFire(config: AlarmConfig, after: number): number | undefined {
@@ -33,9 +54,10 @@ export function nextFire(config: AlarmConfig, after: number): number | undefined
 
 /** The cron's next time strictly after `after`; undefined if it has none (or the pattern is invalid). */
 export function nextCronTime(cron: string, after: number, timezone?: string): number | undefined {
+  const expressions = cronParser();
   try {
     const options = timezone === undefined ? { currentDate: after } : { currentDate: after, tz: timezone };
-    return CronExpressionParser.parse(cron, options).next().getTime();
+    return expressions.parse(cron, options).next().getTime();
   } catch {
     return undefined;
   }
@@ -45,8 +67,9 @@ export function nextCronTime(cron: string, after: number, timezone?: string): nu
 export function isValidCron(cron: string, timezone?: string): boolean {
   const fields = cron.trim().split(/\s+/);
   if (fields.length !== 5 && fields.length !== 6) return false;
+  const expressions = cronParser();
   try {
-    CronExpressionParser.parse(cron, timezone === undefined ? {} : { tz: timezone });
+    expressions.parse(cron, timezone === undefined ? {} : { tz: timezone });
     return true;
   } catch {
     return false;

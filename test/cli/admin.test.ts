@@ -105,7 +105,7 @@ describe('edgewhisk namespace create', () => {
 });
 
 /** Starts bin/edgewhisk with `args`, resolves with the URL it prints and a stop that sends SIGTERM. */
-async function startCli(args: string[]): Promise<{ url: string; stop(): Promise<number | null> }> {
+async function startCli(args: string[]): Promise<{ url: string; pid: number; stop(): Promise<number | null> }> {
   const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let output = '';
@@ -125,6 +125,7 @@ async function startCli(args: string[]): Promise<{ url: string; stop(): Promise<
   });
   return {
     url,
+    pid: child.pid!,
     stop() {
       child.kill('SIGTERM');
       return exited;
@@ -149,6 +150,30 @@ describe('edgewhisk serve', () => {
       expect(await Promise.all([serve.stop(), legacy.stop()])).toEqual([0, 0]);
     } finally {
       sb.remove();
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("runs on Node's snapshot; --isolate-workers 0 restarts itself with --no-node-snapshot (same pid) and runs actions in process", async () => {
+    const dirs = [mkdtempSync(join(tmpdir(), 'edgewhisk-serve-')), mkdtempSync(join(tmpdir(), 'edgewhisk-serve-'))];
+    const commandLine = (pid: number): string[] => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const invoke = async (url: string): Promise<unknown> => {
+      const headers = { authorization: `Basic ${Buffer.from(GUEST_KEY).toString('base64')}`, 'content-type': 'application/json' };
+      const action = `${url}/api/v1/namespaces/_/actions/sum`;
+      const put = await fetch(action, { method: 'PUT', headers, body: JSON.stringify({ exec: { kind: 'nodejs:default', code: 'function main(p) { return { sum: p.a + p.b } }' } }) });
+      expect(put.status).toBe(200);
+      return (await fetch(`${action}?blocking=true&result=true`, { method: 'POST', headers, body: JSON.stringify({ a: 1, b: 2 }) })).json();
+    };
+    try {
+      const [workers, inProcess] = await Promise.all([
+        startCli(['serve', '--port', '0', '--data-dir', dirs[0]!]),
+        startCli(['serve', '--port', '0', '--data-dir', dirs[1]!, '--isolate-workers', '0']),
+      ]);
+      expect(commandLine(workers.pid)).not.toContain('--no-node-snapshot');
+      expect(commandLine(inProcess.pid)).toContain('--no-node-snapshot');
+      expect(await Promise.all([invoke(workers.url), invoke(inProcess.url)])).toEqual([{ sum: 3 }, { sum: 3 }]);
+      expect(await Promise.all([workers.stop(), inProcess.stop()])).toEqual([0, 0]);
+    } finally {
       for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -21,6 +21,7 @@ let server: Server;
 let base: string;
 let port: number;
 const closed: string[] = [];
+const arrived: string[] = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -37,6 +38,7 @@ beforeAll(async () => {
       res.setHeader('location', decodeURIComponent(req.url.slice('/redirect?to='.length)));
       res.end();
     } else if (req.url === '/hang') {
+      arrived.push('hang');
       req.socket.on('close', () => closed.push('hang'));
     } else {
       res.statusCode = 404;
@@ -121,7 +123,8 @@ describe('HostBroker', () => {
     host.request('timer', 1, 1, 1000, false);
     host.request('timer', 1, 2, 1, true);
     host.request('fetch', 1, 3, { url: `${base}/hang`, method: 'GET', headers: [], redirect: 'follow' }, null);
-    await sleep(10);
+    // In flight: the request reached the server (the first fetch also loads undici).
+    while (!arrived.includes('hang')) await sleep(5);
     const before = delivered.length;
     expect(host.pending()).toBe(3);
     host.end();

@@ -8,7 +8,11 @@ import type { ActionDoc } from '../../src/openwhisk/action.ts';
 import { openDatabase, type Db } from '../../src/store/db.ts';
 import { ScheduleStore } from '../../src/store/schedules.ts';
 import { Alarms, type AlarmTargets } from '../../src/triggers/alarms.ts';
+import { loadCronParser } from '../../src/triggers/next-fire.ts';
 import { FakeClock } from '../helpers/clock.ts';
+
+// The server loads cron-parser when a pattern is first needed (next-fire.ts); these tests use it directly.
+await loadCronParser();
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

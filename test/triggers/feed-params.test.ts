@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { FeedParamError, parseCreate, parseDate, parsePayload, parseUpdate } from '../../src/triggers/feed-params.ts';
+import { loadCronParser } from '../../src/triggers/next-fire.ts';
+
+// The server loads cron-parser when a pattern is first needed (next-fire.ts); these tests use it directly.
+await loadCronParser();
 
 const NOW = Date.UTC(2030, 0, 1);
 const MINUTE = 60_000;

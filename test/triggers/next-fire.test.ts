@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { isValidCron, isValidTimeZone, nextCronTime, nextFire } from '../../src/triggers/next-fire.ts';
+import { isValidCron, isValidTimeZone, loadCronParser, nextCronTime, nextFire } from '../../src/triggers/next-fire.ts';
+
+// The server loads cron-parser when a pattern is first needed (next-fire.ts); these tests use it directly.
+await loadCronParser();
 
 const T = Date.UTC(2030, 0, 1, 0, 0, 0); // a Tuesday, midnight UTC
 const SECOND = 1000;

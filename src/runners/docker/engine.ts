@@ -3,7 +3,8 @@
  * calls the container runner and the image builder need. No client library (dockerode would bring
  * grpc-js, protobufjs, ssh2 and tar-fs for a dozen endpoints).
  */
-import { Agent, request, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { Agent, request } from '../../node-http.ts';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 

@@ -4,7 +4,7 @@
  * process). Builds the bodies the invoker sends and reads the answers as upstream's invoker does
  * (ActivationResponse.processInitResponseContent / processRunResponseContent). No Docker here.
  */
-import { Agent, request } from 'node:http';
+import { Agent, request } from '../../node-http.ts';
 import { connect } from 'node:net';
 import type { StatusCode } from '../../openwhisk/activation.ts';
 import { MESSAGES } from '../../errors.ts';

@@ -7,6 +7,12 @@
  * is their supervisor:
  *
  * - Each action lives in one shared worker (a hash of its name), so its warm isolates stay warm.
+ * - Processes start when first needed: a shared worker when an action hashed to it is deployed
+ *   or first called (or at start, if schedules will run actions), the spare once a worker it
+ *   could replace is up. An idle server that has run no action holds no worker process (each
+ *   costs tens of MB), and starting the server does not wait for one. Calls sent to a worker that
+ *   is still starting wait in the server until it says it is ready, so a worker that dies before
+ *   that has run none of them: they go to its replacement.
  * - A worker that dies is replaced at once by a spare process kept started for that. Its calls in
  *   flight are settled one by one: a call that was alone in the worker, or that kills a solo
  *   process, is the culprit ("The action exhausted its memory and was aborted."), and its action
@@ -26,7 +32,7 @@
  *
  * The cost is one message each way per call, batched per event-loop turn (see channel.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -79,6 +85,8 @@ interface Call {
   dispatched: number;
   /** Something left the worker while this call was in it. */
   tainted: boolean;
+  /** Workers that died before they were ready while this call waited for them. */
+  failedStarts: number;
 }
 
 const WORKER_PATH = fileURLToPath(new URL('./entry.ts', import.meta.url));
@@ -87,6 +95,10 @@ const WATCH_MS = 100;
 const PING_MS = 1000;
 const QUARANTINE_MS = 10 * 60_000;
 const HANG_MS = 10_000;
+/** A worker not ready this long after it was spawned is killed (and counts as a failed start). */
+const START_TIMEOUT_MS = 30_000;
+/** A call waiting for a worker gives up after this many of them died before they were ready. */
+const MAX_FAILED_STARTS = 3;
 const STOP_GRACE_MS = 2000;
 const PAGE_BYTES = 4096;
 const RESTART_DELAYS = [0, 100, 500, 2000, 5000];
@@ -119,7 +131,9 @@ class WorkerProcess {
   closing = false;
   exited = false;
   /** Why the supervisor killed it, if it did. */
-  killedFor: 'memory' | 'hang' | undefined;
+  killedFor: 'memory' | 'hang' | 'start' | undefined;
+  /** When its process was spawned (0: not yet; a restart may be delayed). */
+  spawnedAt = 0;
   lastPong = Date.now();
   lastPing = 0;
   rss = 0;
@@ -137,15 +151,23 @@ class WorkerProcess {
     this.up = new Promise((resolve) => (this.markUp = resolve));
   }
 
+  /** Messages wait here until the process is ready: until then none of its calls has started. */
   send(message: ToWorker): void {
-    if (this.channel) this.channel.send(message);
+    if (this.ready) this.channel!.send(message);
     else this.queue.push(message);
   }
 
   attach(child: ChildProcess, channel: Channel): void {
     this.child = child;
     this.channel = channel;
-    for (const message of this.queue.splice(0)) channel.send(message);
+    this.spawnedAt = Date.now();
+  }
+
+  markReady(): void {
+    this.ready = true;
+    this.lastPong = Date.now();
+    for (const message of this.queue.splice(0)) this.channel!.send(message);
+    this.markUp();
   }
 
   kill(): void {
@@ -156,7 +178,7 @@ class WorkerProcess {
 
 export class IsolateWorkers implements Runner {
   private readonly options: IsolateWorkersOptions;
-  /** Shared workers by slot, then the quarantine worker (started when first needed). */
+  /** Shared workers by slot, then the quarantine worker; each started when first needed. */
   private readonly slots: (WorkerProcess | undefined)[] = [];
   private readonly retiring = new Set<WorkerProcess>();
   private readonly solos = new Set<WorkerProcess>();
@@ -182,21 +204,30 @@ export class IsolateWorkers implements Runner {
     this.hardBytes = options.workerMemoryMb * 1048576;
     this.softBytes = Math.floor(this.hardBytes * 0.75);
     this.quarantineSlot = options.workers;
-    for (let slot = 0; slot <= options.workers; slot++) this.earlyDeaths.push(0);
-    for (let slot = 0; slot < options.workers; slot++) this.slots.push(this.assign(this.start(), 'shared', slot));
-    this.slots.push(undefined);
-    // The spare starts once the shared workers are up, not competing with them for the CPU.
-    void this.ready().then(() => this.refillSpare());
+    for (let slot = 0; slot <= options.workers; slot++) {
+      this.earlyDeaths.push(0);
+      this.slots.push(undefined);
+    }
   }
 
   run(request: RunRequest): Promise<RunResult> {
     return new Promise((resolve) => {
-      const call: Call = { id: this.nextId++, request, resolve, dispatched: this.options.now(), tainted: false };
+      const call: Call = { id: this.nextId++, request, resolve, dispatched: this.options.now(), tainted: false, failedStarts: 0 };
       if (this.closed) return resolve(this.shuttingDown(call));
-      const { key } = request.action;
-      if (this.quarantine.size > 0 && this.isQuarantined(key)) this.dispatch(call, this.quarantineWorker());
-      else this.dispatch(call, this.slots[slotOf(key, this.options.workers)]!);
+      this.route(call);
     });
+  }
+
+  /** Starts the shared worker the action runs in, if it has not started yet. */
+  prepare(action: { key: string }): void {
+    if (!this.closed) this.sharedWorker(slotOf(action.key, this.options.workers));
+  }
+
+  /** Starts every shared worker that has not started yet; settles once all are up (or failed to start). */
+  async startAll(): Promise<void> {
+    const starting: Promise<void>[] = [];
+    for (let slot = 0; slot < this.options.workers && !this.closed; slot++) starting.push(this.sharedWorker(slot).up);
+    await Promise.all(starting);
   }
 
   invalidate(prefix: string): void {
@@ -217,11 +248,6 @@ export class IsolateWorkers implements Runner {
       total.evictions += worker.stats.evictions;
     }
     return total;
-  }
-
-  /** Settles when the shared workers have started (or failed to). */
-  async ready(): Promise<void> {
-    await Promise.all(this.slots.map((worker) => worker?.up));
   }
 
   /** Process counts, and the resident memory of all worker processes now (Linux). */
@@ -247,13 +273,21 @@ export class IsolateWorkers implements Runner {
     return all.filter((worker): worker is WorkerProcess => worker !== undefined && !worker.exited);
   }
 
-  /** Gives a process its role: the spare when there is one (then a new spare is started). */
+  /**
+   * Gives a process its role: the spare when there is one. A new spare is started once this
+   * process is up, so it never competes with it for the CPU while a call waits.
+   */
   private take(role: Role, slot = -1): WorkerProcess {
     const spare = this.spare;
     this.spare = undefined;
     const worker = this.assign(spare ?? this.start(), role, slot);
-    if (!this.closed) setImmediate(() => this.refillSpare()).unref();
+    void worker.up.then(() => this.refillSpare());
     return worker;
+  }
+
+  /** The shared worker of a slot, started now if it has none yet. */
+  private sharedWorker(slot: number): WorkerProcess {
+    return (this.slots[slot] ??= this.take('shared', slot));
   }
 
   private assign(worker: WorkerProcess, role: Role, slot: number): WorkerProcess {
@@ -287,6 +321,9 @@ export class IsolateWorkers implements Runner {
         egress: this.options.egress,
         api: this.options.api !== undefined,
       };
+      // Loaded here, at the first worker: node:child_process (and the dgram and net it needs) is
+      // a few MB that a server which never runs an isolate action does not need.
+      const { spawn } = process.getBuiltinModule('node:child_process');
       const child = spawn(process.execPath, ['--no-node-snapshot', WORKER_PATH], {
         stdio: ['ignore', 'ignore', 'inherit', 'pipe'],
         env: { ...process.env, [WORKER_ENV]: JSON.stringify(options) },
@@ -330,8 +367,7 @@ export class IsolateWorkers implements Runner {
   private onMessage(worker: WorkerProcess, message: FromWorker): void {
     switch (message.t) {
       case 'ready':
-        worker.ready = true;
-        worker.markUp();
+        worker.markReady();
         if (worker.slot >= 0) this.earlyDeaths[worker.slot] = 0;
         return;
       case 'result': {
@@ -390,6 +426,7 @@ export class IsolateWorkers implements Runner {
       this.counters.crashes++;
       const why = worker.killedFor === 'memory' ? `killed: resident memory over ${this.options.workerMemoryMb} MB`
         : worker.killedFor === 'hang' ? 'killed: it stopped answering'
+        : worker.killedFor === 'start' ? `killed: not ready ${START_TIMEOUT_MS / 1000} s after it was started`
         : `exited (code ${code}, signal ${signal})`;
       console.error(`isolate worker ${worker.child?.pid ?? '-'} (${worker.role}) ${why}; ${worker.calls.size} call(s) in flight`);
     }
@@ -422,6 +459,7 @@ export class IsolateWorkers implements Runner {
   private settleOrphans(worker: WorkerProcess, expected: boolean): void {
     const calls = [...worker.calls.values()];
     worker.calls.clear();
+    if (!worker.ready) return this.resend(calls, worker.role === 'solo');
     // Actions that timed out here lately may have left a thread running: suspects too.
     const now = Date.now();
     let suspects = 0;
@@ -443,6 +481,16 @@ export class IsolateWorkers implements Runner {
     }
   }
 
+  /** Calls a worker died with before it was ready (it never had them): to its replacement (a re-run: to another solo process). */
+  private resend(calls: Call[], solo: boolean): void {
+    for (const call of calls) {
+      if (this.closed) call.resolve(this.shuttingDown(call));
+      else if (++call.failedStarts >= MAX_FAILED_STARTS) call.resolve(this.failed(call, 'its isolate worker process did not start.'));
+      else if (solo) this.soloQueue.unshift(call);
+      else this.route(call);
+    }
+  }
+
   /** The call that took its process down. */
   private culprit(call: Call, worker: WorkerProcess): void {
     const { key, limits } = call.request.action;
@@ -453,6 +501,13 @@ export class IsolateWorkers implements Runner {
     } else {
       call.resolve({ statusCode: 2, result: { error: MESSAGES.memoryExhausted }, logs: [], start: call.dispatched, end, timedOut: false });
     }
+  }
+
+  /** Where a call runs: the quarantine worker while its action is quarantined, else its shared worker. */
+  private route(call: Call): void {
+    const { key } = call.request.action;
+    if (this.quarantine.size > 0 && this.isQuarantined(key)) this.dispatch(call, this.quarantineWorker());
+    else this.dispatch(call, this.sharedWorker(slotOf(key, this.options.workers)));
   }
 
   private runSolo(call: Call): void {
@@ -529,7 +584,15 @@ export class IsolateWorkers implements Runner {
         continue;
       }
       busy = true;
-      if (worker.ready && now - worker.lastPong > HANG_MS) {
+      if (!worker.ready) {
+        // Its calls wait for it: one that never gets ready must not keep them waiting for ever.
+        if (worker.spawnedAt > 0 && now - worker.spawnedAt > START_TIMEOUT_MS) {
+          worker.killedFor = 'start';
+          worker.kill();
+        }
+        continue;
+      }
+      if (now - worker.lastPong > HANG_MS) {
         worker.killedFor = 'hang';
         worker.kill();
         continue;

@@ -1,0 +1,107 @@
+/**
+ * `npm run build` (and before every `npm start`): dist/server/, the server and CLI bundled by esbuild
+ * into ES modules that Node runs without stripping types or resolving ~100 files. The same sources
+ * as src/cli.ts, run the same way (`node dist/server/cli.js serve …`); test/bundle checks the bundle.
+ *
+ * - cli.js (src/cli.ts), worker.js (the isolate worker process, src/runners/workers/entry.ts) and
+ *   writer.js (the activation writer thread, src/store/writer/thread.ts);
+ *   what they import lazily (the client verbs, the in-process isolate pool, undici, fflate) is in
+ *   chunks beside them, loaded only when needed, as from source.
+ * - The native addons stay in node_modules, loaded from there at run time.
+ * - CommonJS dependencies call require(), which an ES module does not have: each file gets one.
+ * - Node's built-ins are taken with process.getBuiltinModule, not imported (builtinsWithoutImports).
+ *
+ * Files are replaced only when their content changes, each by an atomic rename, so a server
+ * starting meanwhile never reads half a file; files of an earlier build are removed.
+ */
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import { join } from 'node:path';
+import * as esbuild from 'esbuild';
+import { ADDON_PACKAGES, ROOT, sourcePatches } from './bundling.ts';
+
+export const BUNDLE_DIR = join(ROOT, 'dist', 'server');
+/** What `npm start` runs. */
+export const BUNDLE_CLI = join(BUNDLE_DIR, 'cli.js');
+
+const REQUIRE_BANNER = "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);";
+
+const STATIC_IMPORT = /^import (?:\{([^}]*)\}|\* as ([\w$]+)|([\w$]+)) from "([^"]+)";/gm;
+
+/**
+ * An ES module import of a built-in evaluates every export of it for the import's bindings, and
+ * some exports are getters that load more: node:fs's `promises` brings fs/promises, streams and
+ * readline, node:util much of itself; about 2 MB and some milliseconds at every start. The same
+ * module object from process.getBuiltinModule touches none of them. esbuild writes built-in
+ * imports at the top of a file in these three forms; any other form fails the build.
+ */
+export function builtinsWithoutImports(code: string, file: string): string {
+  const rewritten = code.replace(STATIC_IMPORT, (all: string, names: string | undefined, namespace: string | undefined, defaultName: string | undefined, id: string) => {
+    if (!isBuiltin(id)) return all;
+    if (names === undefined) return `const ${namespace ?? defaultName} = process.getBuiltinModule("${id}");`;
+    const bindings = names.split(',').map((name) => name.trim()).filter((name) => name !== '');
+    if (bindings.some((name) => /^default\b/.test(name))) throw new Error(`build: ${file}: a default import of ${id} in braces`);
+    return `const { ${bindings.map((name) => name.replace(/\s+as\s+/, ': ')).join(', ')} } = process.getBuiltinModule("${id}");`;
+  });
+  for (const [statement, id] of rewritten.matchAll(/^import\b[^;]*?["']([^"']+)["'];/gm)) {
+    if (isBuiltin(id!)) throw new Error(`build: ${file}: an import of a built-in this build cannot rewrite: ${statement}`);
+  }
+  return rewritten;
+}
+
+/** Builds dist/server; returns how many files changed. */
+export async function buildBundle(): Promise<number> {
+  const result = await esbuild.build({
+    entryPoints: {
+      cli: join(ROOT, 'src', 'cli.ts'),
+      worker: join(ROOT, 'src', 'runners', 'workers', 'entry.ts'),
+      writer: join(ROOT, 'src', 'store', 'writer', 'thread.ts'),
+    },
+    outdir: BUNDLE_DIR,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node24',
+    external: ADDON_PACKAGES,
+    banner: { js: REQUIRE_BANNER },
+    legalComments: 'none',
+    logLevel: 'warning',
+    write: false,
+    // Chunks sit beside worker.js and writer.js, so the supervisor and the store find them next to themselves.
+    plugins: [sourcePatches("fileURLToPath(new URL('./worker.js', import.meta.url))", "new URL('./writer.js', import.meta.url)")],
+  });
+  mkdirSync(BUNDLE_DIR, { recursive: true });
+  const fresh = new Set<string>();
+  let changed = 0;
+  for (const file of result.outputFiles) {
+    fresh.add(file.path);
+    if (/^export default require_\w+\(\);$/m.test(file.text)) {
+      // What esbuild makes of import('a-commonjs-package'): only `default`, no named exports.
+      throw new Error(`build: ${file.path}: a CommonJS package is import()ed; import it through an ES module of ours (as src/egress/undici.ts does)`);
+    }
+    const contents = file.path.endsWith('.js') ? Buffer.from(builtinsWithoutImports(file.text, file.path)) : Buffer.from(file.contents);
+    let current: Buffer | undefined;
+    try {
+      current = readFileSync(file.path);
+    } catch {
+      current = undefined;
+    }
+    if (current !== undefined && current.equals(contents)) continue;
+    const temp = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(temp, contents);
+    renameSync(temp, file.path);
+    changed++;
+  }
+  for (const name of readdirSync(BUNDLE_DIR)) {
+    const path = join(BUNDLE_DIR, name);
+    if (!fresh.has(path)) rmSync(path, { recursive: true, force: true });
+  }
+  return changed;
+}
+
+if (import.meta.main) {
+  const started = performance.now();
+  const changed = await buildBundle();
+  if (!process.argv.includes('--quiet')) console.log(`build: dist/server (${changed} file${changed === 1 ? '' : 's'} changed, ${Math.round(performance.now() - started)} ms)`);
+}

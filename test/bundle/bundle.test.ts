@@ -1,0 +1,142 @@
+/**
+ * The bundle `npm start` runs (scripts/build.ts → dist/server/). Built from the same sources the
+ * other suites test, it must run them the same way: the server on Node's snapshot, actions in
+ * worker processes (whose entry the bundle has to find), and each part loaded on demand from its
+ * own chunk — zip archives, cron patterns, the client verbs, in-process isolates.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { strToU8, zipSync } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLE_CLI, buildBundle, builtinsWithoutImports } from '../../scripts/build.ts';
+import { GUEST_KEY } from '../helpers/server.ts';
+
+const NODE = process.execPath;
+const AUTH = `Basic ${Buffer.from(GUEST_KEY).toString('base64')}`;
+const children = new Set<ChildProcess>();
+const dirs: string[] = [];
+
+/** The environment without NODE_OPTIONS and the like, as a shell would start `npm start`. */
+function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !/^(NODE_|VITEST|EDGEWHISK_)/.test(key)) env[key] = value;
+  return { ...env, ...extra };
+}
+
+/** `node dist/server/cli.js serve …` on port 0 and a fresh data directory; resolves once it listens. */
+async function serve(...flags: string[]): Promise<{ url: string; child: ChildProcess; exit: Promise<number | null> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'edgewhisk-bundle-'));
+  dirs.push(dataDir);
+  const child = spawn(NODE, [BUNDLE_CLI, 'serve', '--port', '0', '--data-dir', dataDir, ...flags], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve(match[1]!);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exit.then(() => reject(new Error(`exited before listening: ${output}`)));
+  });
+  return { url, child, exit };
+}
+
+async function api(url: string, method: string, path: string, body?: unknown): Promise<Response> {
+  return fetch(`${url}/api/v1/namespaces/_${path}`, { method, headers: { authorization: AUTH, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+}
+
+async function invoke(url: string, name: string, params: unknown = {}): Promise<unknown> {
+  const res = await api(url, 'POST', `/actions/${name}?blocking=true&result=true`, params);
+  expect(res.status, name).toBe(200);
+  return res.json();
+}
+
+const commandLine = (pid: number): string[] => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+
+beforeAll(async () => {
+  await buildBundle();
+}, 60_000);
+
+afterAll(() => {
+  for (const child of children) child.kill('SIGKILL');
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the bundle npm start runs', () => {
+  it('serves on Node’s snapshot: actions in worker processes, fetch, zip actions, cron annotations, the client verbs; SIGTERM ends it', async () => {
+    const server = await serve();
+    expect(commandLine(server.child.pid!)).not.toContain('--no-node-snapshot');
+    const put = await api(server.url, 'PUT', '/actions/hello', { exec: { kind: 'nodejs:default', code: 'function main(p) { return { hello: p.name } }' } });
+    expect(put.status).toBe(200);
+    expect(await invoke(server.url, 'hello', { name: 'bundle' })).toEqual({ hello: 'bundle' });
+
+    const outside = createServer((_req, res) => res.end('pong'));
+    await new Promise<void>((resolve) => outside.listen(0, '127.0.0.1', resolve));
+    try {
+      const target = `http://127.0.0.1:${(outside.address() as AddressInfo).port}/`;
+      const fetcher = 'async function main(p) { const r = await fetch(p.url); return { status: r.status, body: await r.text() } }';
+      expect((await api(server.url, 'PUT', '/actions/fetcher', { exec: { kind: 'nodejs:default', code: fetcher } })).status).toBe(200);
+      expect(await invoke(server.url, 'fetcher', { url: target })).toEqual({ status: 200, body: 'pong' });
+    } finally {
+      outside.close();
+    }
+
+    const archive = Buffer.from(zipSync({ 'index.js': strToU8("exports.main = () => ({ zipped: require('./lib/two.js') })"), 'lib/two.js': strToU8('module.exports = 2') })).toString('base64');
+    expect((await api(server.url, 'PUT', '/actions/zipped', { exec: { kind: 'nodejs:default', code: archive, binary: true } })).status).toBe(200);
+    expect(await invoke(server.url, 'zipped')).toEqual({ zipped: 2 });
+    expect((await api(server.url, 'PUT', '/actions/broken-zip', { exec: { kind: 'nodejs:default', code: Buffer.from('PK\u0003\u0004 not a zip').toString('base64'), binary: true } })).status).toBe(400);
+
+    const cron = (value: string) => api(server.url, 'PUT', '/actions/nightly?overwrite=true', { exec: { kind: 'nodejs:default', code: 'function main() { return {} }' }, annotations: [{ key: 'cron', value }] });
+    expect((await cron('not a cron pattern')).status).toBe(400);
+    expect((await cron('0 3 * * *')).status).toBe(200);
+
+    const { stdout } = await promisify(execFile)(NODE, [BUNDLE_CLI, 'action', 'list', '--apihost', server.url, '--auth', GUEST_KEY], { env: cleanEnv({ HOME: dirs[0]! }) });
+    expect(stdout).toMatch(/\/guest\/hello\b/);
+
+    server.child.kill('SIGTERM');
+    expect(await server.exit).toBe(0);
+  });
+
+  it('--isolate-workers 0 restarts itself with --no-node-snapshot (same pid) and runs isolates in process', async () => {
+    const server = await serve('--isolate-workers', '0');
+    expect(commandLine(server.child.pid!)).toContain('--no-node-snapshot');
+    expect((await api(server.url, 'PUT', '/actions/inproc', { exec: { kind: 'nodejs:default', code: 'function main() { return { inProcess: true } }' } })).status).toBe(200);
+    expect(await invoke(server.url, 'inproc')).toEqual({ inProcess: true });
+    server.child.kill('SIGTERM');
+    expect(await server.exit).toBe(0);
+  });
+});
+
+describe('built-ins in the bundle', () => {
+  it('are taken with process.getBuiltinModule, not imported; other imports stay', () => {
+    const code = [
+      'import { readFileSync, statSync as statSync2 } from "node:fs";',
+      'import {\n  createHash\n} from "node:crypto";',
+      'import * as path from "node:path";',
+      'import os from "os";',
+      'import Database from "better-sqlite3";',
+      'import { a } from "./chunk-X.js";',
+    ].join('\n');
+    expect(builtinsWithoutImports(code, 'sample.js').split('\n')).toEqual([
+      'const { readFileSync, statSync: statSync2 } = process.getBuiltinModule("node:fs");',
+      'const { createHash } = process.getBuiltinModule("node:crypto");',
+      'const path = process.getBuiltinModule("node:path");',
+      'const os = process.getBuiltinModule("os");',
+      'import Database from "better-sqlite3";',
+      'import { a } from "./chunk-X.js";',
+    ]);
+  });
+
+  it('a form the build cannot rewrite fails it', () => {
+    expect(() => builtinsWithoutImports('import fs, { readFileSync } from "node:fs";', 'sample.js')).toThrow(/cannot rewrite/);
+    expect(() => builtinsWithoutImports('import { default as fs } from "node:fs";', 'sample.js')).toThrow(/default import/);
+  });
+});
