@@ -7,7 +7,9 @@
  * `npm run bench:peers`, or `node --no-node-snapshot bench/peers.ts`.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { ceiling } from './ceiling.ts';
 import { header, loadServer, SECONDS, tableRows, type LoadResult, type TableRow } from './lib.ts';
 import { webAction } from './web.ts';
@@ -24,19 +26,25 @@ export interface PeersResult {
 
 const PATH = '/hello.json?name=world';
 
-/** The binary of the `workerd` package (its platform package) and its version, or why it cannot run here. */
+/**
+ * workerd's binary and version, from its Linux x64 package (a pinned devDependency: the `workerd`
+ * wrapper package lists every platform's binary package, and a registry that serves only some of
+ * them breaks `npm ci`), or why it cannot run here.
+ */
 function findWorkerd(): { binary: string; version: string } | { skipped: string } {
-  let found: { default: string; version: string };
+  let found: { binary: string; version: string };
   try {
-    found = createRequire(import.meta.url)('workerd') as typeof found;
+    const manifest = createRequire(import.meta.url).resolve('@cloudflare/workerd-linux-64/package.json');
+    const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
+    found = { binary: join(dirname(manifest), 'bin', 'workerd'), version };
   } catch (error) {
-    return { skipped: `the workerd package has no binary for ${process.platform}-${process.arch} here: ${(error as Error).message.trim().replace(/\s+/g, ' ')}` };
+    return { skipped: `no workerd binary for ${process.platform}-${process.arch} here (@cloudflare/workerd-linux-64): ${(error as Error).message.trim().replace(/\s+/g, ' ')}` };
   }
-  const run = spawnSync(found.default, ['--version'], { encoding: 'utf8' });
+  const run = spawnSync(found.binary, ['--version'], { encoding: 'utf8' });
   if (run.error || run.status !== 0) {
-    return { skipped: `\`${found.default} --version\` failed: ${(run.error?.message ?? `${run.stderr}${run.stdout}`).trim()}` };
+    return { skipped: `\`${found.binary} --version\` failed: ${(run.error?.message ?? `${run.stderr}${run.stdout}`).trim()}` };
   }
-  return { binary: found.default, version: `${found.version} (${run.stdout.trim()})` };
+  return { binary: found.binary, version: `${found.version} (${run.stdout.trim()})` };
 }
 
 /** workerd's figures, or why it was skipped: missing or failing binary, or a server that never answered. */
