@@ -71,16 +71,47 @@ export interface BlankIsolate {
   adopt(port: HostPort): void;
 }
 
+type RuntimeScript = ivm.Script & { cachedData?: ivm.ExternalCopy<ArrayBuffer> };
+
+function runtimeScriptOptions(): ivm.ScriptOrigin & ivm.CachedDataOptions {
+  return { filename: 'edgewhisk:runtime', ...(runtimeCache ? { cachedData: runtimeCache } : { produceCachedData: true }) };
+}
+
+function keepRuntimeCache(script: RuntimeScript): void {
+  if (!runtimeCache && script.cachedData) runtimeCache = script.cachedData;
+}
+
 /** Our own runtime is bounded and quick, so it is set up synchronously: no thread hop per step. */
 export function makeBlankIsolate(memoryMb: number): BlankIsolate {
   const isolate = new ivm.Isolate({ memoryLimit: memoryMb });
   const context = isolate.createContextSync();
-  const script = isolate.compileScriptSync(RUNTIME_SOURCE, {
-    filename: 'edgewhisk:runtime',
-    ...(runtimeCache ? { cachedData: runtimeCache } : { produceCachedData: true }),
-  }) as ivm.Script & { cachedData?: ivm.ExternalCopy<ArrayBuffer> };
-  if (!runtimeCache && script.cachedData) runtimeCache = script.cachedData;
+  const script = isolate.compileScriptSync(RUNTIME_SOURCE, runtimeScriptOptions()) as RuntimeScript;
+  keepRuntimeCache(script);
   script.runSync(context);
+  return wireBlank(isolate, context, memoryMb);
+}
+
+/**
+ * The same for the refill, with the context, the compile and the run on isolated-vm's threads:
+ * only `new Isolate` (~1.3 ms) and the wiring stay on the event loop, which a cold start in flight
+ * (its init, its first call) needs meanwhile.
+ */
+export async function makeBlankIsolateOffLoop(memoryMb: number): Promise<BlankIsolate> {
+  const isolate = new ivm.Isolate({ memoryLimit: memoryMb });
+  try {
+    const context = await isolate.createContext();
+    const script = (await isolate.compileScript(RUNTIME_SOURCE, runtimeScriptOptions())) as RuntimeScript;
+    keepRuntimeCache(script);
+    await script.run(context);
+    return wireBlank(isolate, context, memoryMb);
+  } catch (error) {
+    if (!isolate.isDisposed) isolate.dispose();
+    throw error;
+  }
+}
+
+/** Takes the runtime's entry points and installs the host callbacks of a loaded isolate. */
+function wireBlank(isolate: ivm.Isolate, context: ivm.Context, memoryMb: number): BlankIsolate {
   const api = context.global.getSync('__edgewhisk', { reference: true }) as ivm.Reference<Record<string, unknown>>;
   const get = <T>(name: string): ivm.Reference<T> => api.getSync(name, { reference: true }) as ivm.Reference<T>;
   const blank: BlankIsolate = {
@@ -124,9 +155,9 @@ export function makeBlankIsolate(memoryMb: number): BlankIsolate {
 }
 
 /**
- * A blank isolate takes ~2.4 ms of the event loop to make (new Isolate alone ~1.3 ms, synchronous).
- * Made right after a take, it delayed the very cold start that took one by as much, its init and
- * first call waiting behind it; a few ms later the cold start is answered.
+ * A blank isolate takes ~2.4 ms to make (new Isolate alone ~1.3 ms, synchronous, on the event loop).
+ * Made right after a take, it delayed the very cold start that took one, its init and first call
+ * waiting behind it; a few ms later the cold start is answered.
  */
 const REFILL_AFTER_TAKE_MS = 8;
 
@@ -162,10 +193,26 @@ export class BlankIsolates {
     if (this.refillScheduled || this.closed || this.count === 0) return;
     this.refillScheduled = true;
     const refill = (): void => {
-      this.refillScheduled = false;
-      if (this.closed || this.ready.length >= this.count) return;
-      this.ready.push(makeBlankIsolate(this.memoryMb));
-      this.scheduleRefill();
+      if (this.closed || this.ready.length >= this.count) {
+        this.refillScheduled = false;
+        return;
+      }
+      makeBlankIsolateOffLoop(this.memoryMb).then(
+        (blank) => {
+          this.refillScheduled = false;
+          if (this.closed) {
+            blank.isolate.dispose();
+            return;
+          }
+          this.ready.push(blank);
+          this.scheduleRefill();
+        },
+        (error: unknown) => {
+          // Takes make their own then; the next take tries the refill again.
+          this.refillScheduled = false;
+          console.error('blank isolate refill failed:', error);
+        },
+      );
     };
     if (delayMs > 0) setTimeout(refill, delayMs).unref();
     else setImmediate(refill).unref();
