@@ -437,3 +437,37 @@ describe('escape attempts', () => {
     expect(outcome.result).toEqual({ error: 'An activation may have at most 10000 pending timers and requests.' });
   });
 });
+
+describe('action code that replaces built-in prototypes', () => {
+  // What the runtime's own bookkeeping must not lean on: the log limit, the lines and the outcome.
+  const hijack = `
+    String.prototype.charCodeAt = function () { return 0x41; };
+    Array.prototype.push = function () { return this.length; };
+    Array.prototype.toJSON = function () { return ['forged line'].concat(Array.from({ length: 20000 }, () => 'y'.repeat(100))); };
+    Object.defineProperty(Array.prototype, '3', { set() {}, get() { return 'forged third line'; }, configurable: true });`;
+
+  it('still has its log limit held, its own lines kept and its result answered', async () => {
+    const outcome = await run(makePool(), action(`${hijack}
+      function main() {
+        for (let i = 0; i < 20000; i++) console.log('line ' + i + ' ' + 'x'.repeat(100));
+        return { ok: true };
+      }`, { logs: 1 }));
+    expect(outcome.statusCode).toBe(0);
+    expect(outcome.result).toEqual({ ok: true });
+    const lines = text(outcome.logs);
+    expect(lines.slice(0, 4)).toEqual([0, 1, 2, 3].map((i) => `stdout: line ${i} ${'x'.repeat(100)}`));
+    expect(lines.at(-1)).toBe('stderr: Logs were truncated because the total bytes size exceeds the limit of 1048576 bytes.');
+    // The kept lines (all but the truncation notice) fit the limit, counted in UTF-8 bytes per line.
+    expect(outcome.logs.slice(0, -1).reduce((sum, line) => sum + Buffer.byteLength(line), 0)).toBeLessThanOrEqual(1_048_576);
+    expect(lines).not.toContain('forged line');
+  });
+
+  it('that then fails at init still answers with its own lines', async () => {
+    const outcome = await run(makePool(), action(`${hijack}
+      console.log('loading');
+      throw new Error('broken module');`));
+    expect(outcome.statusCode).toBe(2);
+    expect(text(outcome.logs)[0]).toBe('stdout: loading');
+    expect(text(outcome.logs)).not.toContain('forged line');
+  });
+});

@@ -40,6 +40,9 @@ function installPrelude(global, libraries) {
   const Int32ArrayCtor = Int32Array;
   const atomicsStore = Atomics.store;
   const isoDate = () => new Date().toISOString();
+  // Taken before action code runs, which may replace String.prototype.charCodeAt, Array.prototype
+  // .push or add toJSON to Array.prototype: the log limit and the outcome must not depend on them.
+  const charCodeAt = Function.prototype.call.bind(String.prototype.charCodeAt);
 
   let notify;
   let hostRequest;
@@ -110,7 +113,7 @@ function installPrelude(global, libraries) {
     let depth = 0;
     let inString = false;
     for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
+      const c = charCodeAt(text, i);
       if (inString) {
         if (c === 0x5c) i++;
         else if (c === 0x22) inString = false;
@@ -126,10 +129,10 @@ function installPrelude(global, libraries) {
   const utf8Length = (function utf8Length(text) {
     let bytes = text.length;
     for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
+      const c = charCodeAt(text, i);
       if (c < 0x80) continue;
       if (c < 0x800) bytes += 1;
-      else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) { bytes += 2; i++; }
+      else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (charCodeAt(text, i + 1) & 0xfc00) === 0xdc00) { bytes += 2; i++; }
       else bytes += 2;
     }
     return bytes;
@@ -190,7 +193,7 @@ function installPrelude(global, libraries) {
     let at = mirrorUsed;
     mirror[at++] = length & 0xffff;
     mirror[at++] = length >>> 16;
-    for (let i = 0; i < length; i++) mirror[at++] = line.charCodeAt(i);
+    for (let i = 0; i < length; i++) mirror[at++] = charCodeAt(line, i);
     mirrorUsed = at;
     atomicsStore(mirrorCount, 0, at);
   });
@@ -211,7 +214,8 @@ function installPrelude(global, libraries) {
   }
 
   const keepLine = (function keepLine(line) {
-    logs.push(line);
+    // Not logs.push(line), nor logs[n] = line (a setter on Array.prototype would take it).
+    defineProperty(logs, logs.length, { value: line, writable: true, enumerable: true, configurable: true });
     if (mirroring) mirrorLine(line);
   });
 
@@ -645,7 +649,7 @@ function installPrelude(global, libraries) {
   function initFailure(e) {
     const text = e instanceof ErrorCtor ? String(e.stack || e) : String(e);
     record('stderr', ['Error during initialization:', e]);
-    return stringify({ m: `Initialization has failed due to: ${text}`, l: logs });
+    return `{"m":${stringify(`Initialization has failed due to: ${text}`)},"l":${linesJson(logs)}}`;
   }
 
   const findExport = (function findExport(exports, name) {
@@ -792,8 +796,16 @@ function installPrelude(global, libraries) {
       c = 2;
       result = stringify({ error: `The action did not produce a valid JSON response: it is nested deeper than ${MAX_RESULT_DEPTH} levels.` });
     }
-    return `{"c":${c},"r":${result},"l":${stringify(logs)}}`;
+    return `{"c":${c},"r":${result},"l":${linesJson(logs)}}`;
   });
+
+  // JSON of the log lines without JSON.stringify of the array, which would call a toJSON that
+  // action code put on Array.prototype (a string primitive's toJSON is never called).
+  function linesJson(lines) {
+    let text = '[';
+    for (let i = 0; i < lines.length; i++) text += (i === 0 ? '' : ',') + stringify(lines[i]);
+    return text + ']';
+  }
 
   // The outcome of a settled activation value, serialized.
   const outcome = (function outcome(value) {
