@@ -11,15 +11,20 @@ export interface DensityResult {
   memoryBudgetMb: number;
   firstRoundFailures: number;
   mix: LoadResult;
-  /** Server process and its isolate worker processes together. */
+  /** Server process and its isolate worker processes together, right after start (no worker yet). */
+  rssAtStartMb: number;
+  /** The same after every action ran once, and the highest seen. */
   rssAfterFirstRoundMb: number;
   peakRssMb: number;
+  /** What the budget bounds: the measured heap of all warm isolates, after the mix. */
+  isolateHeapMb: number;
   evictions: number;
   coldStarts: number;
 }
 
 export async function density(count = Number(process.env.BENCH_DENSITY_ACTIONS ?? 5000), memoryBudgetMb = 256): Promise<DensityResult> {
   const server = await startEdgewhisk(['--memory-budget', String(memoryBudgetMb)]);
+  const rssAtStartMb = treeRssMb(server.child.pid!);
   let peakRssMb = 0;
   const sampler = setInterval(() => {
     peakRssMb = Math.max(peakRssMb, treeRssMb(server.child.pid!));
@@ -46,8 +51,10 @@ export async function density(count = Number(process.env.BENCH_DENSITY_ACTIONS ?
       memoryBudgetMb,
       firstRoundFailures,
       mix,
+      rssAtStartMb,
       rssAfterFirstRoundMb,
       peakRssMb: Math.max(peakRssMb, treeRssMb(server.child.pid!)),
+      isolateHeapMb: read('edgewhisk_isolate_heap_bytes') / 1048576,
       evictions: read('edgewhisk_isolate_evictions_total'),
       coldStarts: read('edgewhisk_cold_starts_total'),
     };

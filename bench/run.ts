@@ -58,7 +58,8 @@ console.log(
     `all ${nonBlocking.records} ${nonBlocking.drainMs.toFixed(0)} ms after it: ${nonBlocking.recordsPerSec.toFixed(0)} records/s from the start of the load`,
 );
 console.log(
-  `density: ${dense.firstRoundFailures} failures in the first round; RSS ${dense.rssAfterFirstRoundMb.toFixed(0)} MB after it, ` +
+  `density: ${dense.firstRoundFailures} failures in the first round; warm isolates' measured heap ${dense.isolateHeapMb.toFixed(0)} MB ` +
+    `(budget ${dense.memoryBudgetMb} MB); RSS ${dense.rssAtStartMb.toFixed(0)} MB at start, ${dense.rssAfterFirstRoundMb.toFixed(0)} MB after the first round, ` +
     `peak ${dense.peakRssMb.toFixed(0)} MB; ${dense.coldStarts} cold starts, ${dense.evictions} evictions`,
 );
 console.log(
