@@ -246,19 +246,14 @@ export class IsolateInstance {
     let output: string;
     try {
       output = this.fastApply(this.startRef, [call.input, call.scope], call);
-      if (output === '') output = this.fastApply(this.takeRef, [], call);
     } catch (error) {
       this.fastFailure(call, error);
       return;
     }
-    if (output === '') {
-      this.awaitCompletion(call);
-      return;
-    }
-    const runMs = performance.now() - began;
-    this.fastCallMs = (this.fastCallMs + runMs) / 2;
-    this.finish(call, this.withInit(call, { kind: 'done', output, start: call.start, end: this.now(), runMs }));
+    if (output === '') this.continueFast(call, began);
+    else this.fastDone(call, output, began);
   }
+
 
   /**
    * applySync under the slice. isolated-vm reports a promise rejected without a handler during the
@@ -329,8 +324,11 @@ export class IsolateInstance {
     }
   }
 
-  /** A fast call whose activation is still pending: its outcome may be ready already (microtasks). */
-  private continueFast(call: Call): void {
+  /**
+   * A fast call whose activation is still pending: its outcome may be ready already (microtasks).
+   * `began`: when the call started, if this turn's run time is its whole run time.
+   */
+  private continueFast(call: Call, began?: number): void {
     let output: string;
     try {
       output = this.fastApply(this.takeRef, [], call);
@@ -339,8 +337,17 @@ export class IsolateInstance {
       return;
     }
     if (output === '') this.awaitCompletion(call);
+    else if (began !== undefined) this.fastDone(call, output, began);
     else this.finish(call, this.withInit(call, { kind: 'done', output, start: call.start, end: this.now() }));
   }
+
+  /** A fast call finished within this turn: its run time counts for the path and batch sizes. */
+  private fastDone(call: Call, output: string, began: number): void {
+    const runMs = performance.now() - began;
+    this.fastCallMs = (this.fastCallMs + runMs) / 2;
+    this.finish(call, this.withInit(call, { kind: 'done', output, start: call.start, end: this.now(), runMs }));
+  }
+
 
   /**
    * A fast call threw: it overran its slice, or the isolate died of memory. Nothing of it left the
