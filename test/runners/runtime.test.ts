@@ -443,8 +443,7 @@ describe('action code that replaces built-in prototypes', () => {
   const hijack = `
     String.prototype.charCodeAt = function () { return 0x41; };
     Array.prototype.push = function () { return this.length; };
-    Array.prototype.toJSON = function () { return ['forged line'].concat(Array.from({ length: 20000 }, () => 'y'.repeat(100))); };
-    Object.defineProperty(Array.prototype, '3', { set() {}, get() { return 'forged third line'; }, configurable: true });`;
+    Array.prototype.toJSON = function () { return ['forged line'].concat(Array.from({ length: 20000 }, () => 'y'.repeat(100))); };`;
 
   it('still has its log limit held, its own lines kept and its result answered', async () => {
     const outcome = await run(makePool(), action(`${hijack}
