@@ -12,7 +12,8 @@ import { Egress, type EgressOptions } from '../../egress/fetch.ts';
 import type { ApiCaller } from './api.ts';
 import { ArchiveCache } from './archives.ts';
 import { BlankIsolates } from './blank.ts';
-import { IsolateInstance, type CallOutcome, type InstanceHost } from './instance.ts';
+import { IsolateInstance, type CallContext, type CallOutcome, type InstanceHost } from './instance.ts';
+import { developerError, isolateInput, resultOf, withInit, type RunOutcome } from './outcome.ts';
 import { ExecutionPaths } from './paths.ts';
 
 export interface IsolatePoolOptions {
@@ -72,30 +73,36 @@ export class IsolatePool implements Runner {
     };
   }
 
-  async run(request: RunRequest): Promise<RunResult> {
-    const input = JSON.stringify({
-      p: request.params,
-      e: request.env,
-      logLimit: request.action.limits.logs * 1048576,
-      resultLimit: request.maxResultBytes,
-    });
+  run(request: RunRequest): Promise<RunResult> {
+    return this.runPrepared(request.action, isolateInput(request), request).then(resultOf);
+  }
+
+  /**
+   * Runs `input` (isolateInput's text, built by whoever holds the request: the server, for a worker
+   * process) and answers with a finished call's output as the isolate wrote it. A worker forwards
+   * that text untouched and the server parses it once (resultOf).
+   */
+  async runPrepared(action: RunnableAction, input: string, context: CallContext): Promise<RunOutcome> {
     const dispatched = this.options.now();
-    const { key } = request.action;
+    const { key } = action;
     for (let attempt = 0; ; attempt++) {
       if (this.closed) {
-        return { statusCode: 3, result: { error: 'The server is shutting down.' }, logs: [], start: dispatched, end: this.options.now(), timedOut: false };
+        return { kind: 'result', result: { statusCode: 3, result: { error: 'The server is shutting down.' }, logs: [], start: dispatched, end: this.options.now(), timedOut: false } };
       }
-      const instance = this.pick(request.action);
+      const instance = this.pick(action);
       const fast = this.paths.isFast(key);
-      const outcome = await instance.run(input, fast, request);
+      const outcome = await instance.run(input, fast, context);
       this.afterCall(instance, outcome);
       if (outcome.kind === 'retry') {
         if (outcome.overran) this.paths.demote(key);
         if (attempt < MAX_RETRIES) continue;
-      } else if (outcome.kind === 'done' && outcome.runMs !== undefined) {
-        this.paths.record(key, fast, outcome.runMs);
+      } else if (outcome.kind === 'done') {
+        if (outcome.runMs !== undefined) this.paths.record(key, fast, outcome.runMs);
+        const done: RunOutcome = { kind: 'output', output: outcome.output, start: dispatched, end: outcome.end };
+        if (outcome.initTime !== undefined) done.initTime = outcome.initTime;
+        return done;
       }
-      return toRunResult(outcome, request.action, dispatched, this.options.now());
+      return { kind: 'result', result: toRunResult(outcome, action, dispatched, this.options.now()) };
     }
   }
 
@@ -212,24 +219,11 @@ export class IsolatePool implements Runner {
   }
 }
 
-function developerError(message: string): { statusCode: StatusCode; result: unknown } {
-  return { statusCode: 2, result: { error: message } };
-}
-
 /** Maps an instance's raw outcome to the activation's status, result and logs. */
 function toRunResult(outcome: CallOutcome, action: RunnableAction, start: number, now: number): RunResult {
   switch (outcome.kind) {
-    case 'done': {
-      let parsed: { c: StatusCode; r: unknown; l: string[] };
-      try {
-        parsed = JSON.parse(outcome.output) as typeof parsed;
-      } catch {
-        return { ...developerError(MESSAGES.notDictionary), logs: [], start, end: outcome.end, timedOut: false };
-      }
-      const valid = parsed && (parsed.c === 0 || parsed.c === 1 || parsed.c === 2) && Array.isArray(parsed.l);
-      const base = valid ? { statusCode: parsed.c, result: parsed.r } : developerError(MESSAGES.notDictionary);
-      return withInit({ ...base, logs: valid ? parsed.l : [], start, end: outcome.end, timedOut: false }, outcome.initTime);
-    }
+    case 'done':
+      return resultOf({ kind: 'output', output: outcome.output, start, end: outcome.end, initTime: outcome.initTime });
     case 'timeout':
       return withInit({ ...developerError(MESSAGES.timedOut(action.limits.timeout)), logs: outcome.logs, start, end: outcome.end, timedOut: true }, outcome.initTime);
     case 'oom':
@@ -241,9 +235,4 @@ function toRunResult(outcome: CallOutcome, action: RunnableAction, start: number
     case 'retry':
       return { statusCode: 3, result: { error: 'The action could not be run: its isolate was repeatedly lost.' }, logs: [], start, end: now, timedOut: false };
   }
-}
-
-function withInit(result: RunResult, initTime: number | undefined): RunResult {
-  if (initTime !== undefined) result.initTime = initTime;
-  return result;
 }

@@ -16,10 +16,15 @@ export interface WorkerOptions {
 
 export const WORKER_ENV = 'EDGEWHISK_WORKER';
 
-/** Server → worker. */
+/**
+ * Server → worker. Messages travel as a JSON header and, for some, a payload text (channel.ts).
+ */
 export type ToWorker =
-  /** A call; `action` is left out once the worker has it (it answers `need` if it does not). */
-  | { t: 'run'; id: number; key: string; action?: RunnableAction; params: Record<string, unknown>; env: Record<string, string>; maxResultBytes: number; apiKey?: string }
+  /**
+   * A call; the payload is its isolate input (pool.ts isolateInput). `action` is left out once the
+   * worker has it (it answers `need` if it does not).
+   */
+  | { t: 'run'; id: number; key: string; action?: RunnableAction; apiKey?: string }
   | { t: 'invalidate'; prefix: string }
   | { t: 'api'; id: number; answer?: ApiAnswer; error?: string }
   | { t: 'ping' }
@@ -28,6 +33,9 @@ export type ToWorker =
 /** Worker → server. */
 export type FromWorker =
   | { t: 'ready' }
+  /** A finished call; the payload is its output as the isolate wrote it (pool.ts resultOf reads it). */
+  | { t: 'output'; id: number; start: number; end: number; initTime?: number }
+  /** A call the pool answered itself (timed out, out of memory, failed). */
   | { t: 'result'; id: number; result: RunResult }
   | { t: 'need'; id: number }
   /** An action asked for the API; the answer comes back as `api` with the same id. */

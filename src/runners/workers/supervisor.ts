@@ -39,6 +39,7 @@ import { fileURLToPath } from 'node:url';
 import { MESSAGES } from '../../errors.ts';
 import type { EgressOptions } from '../../egress/fetch.ts';
 import type { ApiCaller } from '../isolate/api.ts';
+import { isolateInput, resultOf } from '../isolate/outcome.ts';
 import type { IsolatePoolStats } from '../isolate/pool.ts';
 import type { Runner, RunRequest, RunResult } from '../runner.ts';
 import { Channel } from './channel.ts';
@@ -87,6 +88,8 @@ interface Call {
   tainted: boolean;
   /** Workers that died before they were ready while this call waited for them. */
   failedStarts: number;
+  /** What the isolate is called with, built on first dispatch (a re-run sends the same). */
+  input?: string;
 }
 
 const WORKER_PATH = fileURLToPath(new URL('./entry.ts', import.meta.url));
@@ -125,7 +128,7 @@ class WorkerProcess {
   stats: IsolatePoolStats = EMPTY_STATS;
   child: ChildProcess | undefined;
   channel: Channel | undefined;
-  private queue: ToWorker[] = [];
+  private queue: { message: ToWorker; payload: string | undefined }[] = [];
   ready = false;
   retiring = false;
   closing = false;
@@ -152,9 +155,9 @@ class WorkerProcess {
   }
 
   /** Messages wait here until the process is ready: until then none of its calls has started. */
-  send(message: ToWorker): void {
-    if (this.ready) this.channel!.send(message);
-    else this.queue.push(message);
+  send(message: ToWorker, payload?: string): void {
+    if (this.ready) this.channel!.send(message, payload);
+    else this.queue.push({ message, payload });
   }
 
   attach(child: ChildProcess, channel: Channel): void {
@@ -166,7 +169,7 @@ class WorkerProcess {
   markReady(): void {
     this.ready = true;
     this.lastPong = Date.now();
-    for (const message of this.queue.splice(0)) this.channel!.send(message);
+    for (const { message, payload } of this.queue.splice(0)) this.channel!.send(message, payload);
     this.markUp();
   }
 
@@ -329,7 +332,7 @@ export class IsolateWorkers implements Runner {
         env: { ...process.env, [WORKER_ENV]: JSON.stringify(options) },
       });
       const socket = child.stdio[3] as unknown as Duplex;
-      const channel = new Channel(socket, (message) => this.onMessage(worker, message as FromWorker), () => worker.kill());
+      const channel = new Channel(socket, (message, payload) => this.onMessage(worker, message as FromWorker, payload), () => worker.kill());
       worker.lastPong = Date.now();
       worker.attach(child, channel);
       child.once('exit', (code, signal) => this.onExit(worker, code, signal));
@@ -364,21 +367,27 @@ export class IsolateWorkers implements Runner {
     });
   }
 
-  private onMessage(worker: WorkerProcess, message: FromWorker): void {
+  private onMessage(worker: WorkerProcess, message: FromWorker, payload: string | undefined): void {
     switch (message.t) {
       case 'ready':
         worker.markReady();
         if (worker.slot >= 0) this.earlyDeaths[worker.slot] = 0;
         return;
+      case 'output':
       case 'result': {
         const call = worker.calls.get(message.id);
         if (!call) return;
         worker.calls.delete(message.id);
-        if (message.result.timedOut && worker.role !== 'solo') {
+        let result: RunResult;
+        if (message.t === 'output') {
+          const { start, end, initTime } = message;
+          result = resultOf({ kind: 'output', output: payload ?? '', start, end, initTime });
+        } else result = message.result;
+        if (result.timedOut && worker.role !== 'solo') {
           worker.timeouts.set(prefixOf(call.request.action.key), Date.now());
           this.armWatchdog();
         }
-        call.resolve(message.result);
+        call.resolve(result);
         if (worker.calls.size === 0 && (worker.role === 'solo' || worker.retiring)) void this.stop(worker);
         return;
       }
@@ -525,16 +534,17 @@ export class IsolateWorkers implements Runner {
   }
 
   private dispatch(call: Call, worker: WorkerProcess): void {
-    const { action, params, env, maxResultBytes, apiKey } = call.request;
+    const { action, apiKey } = call.request;
     worker.calls.set(call.id, call);
-    const message: ToWorker = { t: 'run', id: call.id, key: action.key, params, env, maxResultBytes };
+    const message: ToWorker = { t: 'run', id: call.id, key: action.key };
     if (apiKey !== undefined) message.apiKey = apiKey;
     if (!worker.known.has(action.key)) {
       message.action = action;
       if (worker.known.size >= 20_000) worker.known.clear();
       worker.known.add(action.key);
     }
-    worker.send(message);
+    call.input ??= isolateInput(call.request);
+    worker.send(message, call.input);
     this.armWatchdog();
   }
 

@@ -9,6 +9,7 @@
 import { Socket } from 'node:net';
 import { Egress } from '../../egress/fetch.ts';
 import type { ApiAnswer, ApiCall } from '../isolate/api.ts';
+import type { CallContext } from '../isolate/instance.ts';
 import { IsolatePool } from '../isolate/pool.ts';
 import type { RunnableAction } from '../runner.ts';
 import { Channel } from './channel.ts';
@@ -25,8 +26,8 @@ let tainted = false;
 let statsDue = false;
 let closing = false;
 
-const channel = new Channel(new Socket({ fd: 3, readable: true, writable: true }), (message) => onMessage(message as ToWorker), () => process.exit(1));
-const send = (message: FromWorker): void => channel.send(message);
+const channel = new Channel(new Socket({ fd: 3, readable: true, writable: true }), (message, payload) => onMessage(message as ToWorker, payload), () => process.exit(1));
+const send = (message: FromWorker, payload?: string): void => channel.send(message, payload);
 
 /** Anything leaving the process may be an effect of the calls in flight: the server must not run them again. */
 function taint(): void {
@@ -67,7 +68,22 @@ channel.beforeFlush = () => {
   return { t: 'stats', stats: pool.stats() } satisfies FromWorker;
 };
 
-function onMessage(message: ToWorker): void {
+/**
+ * Who a call acts as. Its environment is in its input; only a cold start (the action's init) and
+ * an API call need it, so the input is parsed for it then, not on every call.
+ */
+function identity(input: string, apiKey: string | undefined): CallContext {
+  let env: Record<string, string> | undefined;
+  return {
+    apiKey,
+    get env(): Record<string, string> {
+      env ??= (JSON.parse(input) as { e?: Record<string, string> }).e ?? {};
+      return env;
+    },
+  };
+}
+
+function onMessage(message: ToWorker, payload: string | undefined): void {
   switch (message.t) {
     case 'run': {
       let action = message.action;
@@ -79,9 +95,16 @@ function onMessage(message: ToWorker): void {
         if (action === undefined) return send({ t: 'need', id: message.id });
       }
       const { id } = message;
-      pool.run({ action, params: message.params, env: message.env, maxResultBytes: message.maxResultBytes, apiKey: message.apiKey }).then(
-        (result) => {
+      const input = payload ?? '{}';
+      pool.runPrepared(action, input, identity(input, message.apiKey)).then(
+        (outcome) => {
           statsDue = true;
+          if (outcome.kind === 'output') {
+            const { start, end, initTime } = outcome;
+            send(initTime === undefined ? { t: 'output', id, start, end } : { t: 'output', id, start, end, initTime }, outcome.output);
+            return;
+          }
+          const { result } = outcome;
           try {
             send({ t: 'result', id, result });
           } catch (error) {
