@@ -22,7 +22,9 @@ const ALLOW_ORIGIN_METHODS = {
   'Access-Control-Allow-Methods': 'OPTIONS, GET, DELETE, POST, PUT, HEAD, PATCH',
 };
 const DEFAULT_ALLOW_HEADERS = 'Authorization, Origin, X-Requested-With, Content-Type, Accept, User-Agent';
-const DEFAULT_CORS = { ...ALLOW_ORIGIN_METHODS, 'Access-Control-Allow-Headers': DEFAULT_ALLOW_HEADERS };
+/** Shared by every reply that uses it: replies are only read (spread into the headers written). */
+const DEFAULT_CORS: Readonly<Record<string, string>> = Object.freeze({ ...ALLOW_ORIGIN_METHODS, 'Access-Control-Allow-Headers': DEFAULT_ALLOW_HEADERS });
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
 
 interface WebTarget {
@@ -83,7 +85,7 @@ function cachedWebTarget(rest: string, host: string | undefined, baseDomain: str
 }
 
 /** Upstream's error body, pretty-printed as its controller prints it. */
-function errorReply(status: number, message: string, transactionId: string, headers: Record<string, string>): HttpReply {
+function errorReply(status: number, message: string, transactionId: string, headers: Readonly<Record<string, string>>): HttpReply {
   return {
     status,
     headers: { ...headers, 'Content-Type': 'application/json' },
@@ -121,9 +123,10 @@ export async function handleWeb(http: HttpRequest, rest: string, transactionId: 
 
   // With web-custom-options the action answers OPTIONS and sets its own CORS headers.
   const { customOptions } = plan;
-  const cors: Record<string, string> = customOptions
-    ? {}
-    : { ...ALLOW_ORIGIN_METHODS, 'Access-Control-Allow-Headers': http.headers['access-control-request-headers'] ?? DEFAULT_ALLOW_HEADERS };
+  const requested = http.headers['access-control-request-headers'];
+  const cors: Readonly<Record<string, string>> = customOptions
+    ? NO_HEADERS
+    : requested === undefined ? DEFAULT_CORS : { ...ALLOW_ORIGIN_METHODS, 'Access-Control-Allow-Headers': requested };
   const error = (status: number, message: string, extra: Record<string, string> = {}): HttpReply =>
     errorReply(status, message, transactionId, { ...cors, ...extra });
   if (http.method === 'OPTIONS' && !customOptions) return { status: 200, headers: cors, body: '' };
@@ -138,8 +141,11 @@ export async function handleWeb(http: HttpRequest, rest: string, transactionId: 
   if (http.method !== 'OPTIONS' && !authorized(plan.requireAuth, http, user)) return error(401, 'The supplied authentication is invalid');
   // Upstream hands the action every request header. Whisk credentials that identified the caller
   // are the one exception: __ow_user carries who called, the key stays with the platform.
-  const headers = { ...http.headers };
-  if (user !== undefined) delete headers.authorization;
+  let headers = http.headers;
+  if (user !== undefined) {
+    headers = { ...headers };
+    delete headers.authorization;
+  }
   const args = webArguments({ method: http.method, headers, path: target.rest, query: http.query, body: http.body, user }, plan.raw, plan.finalParams);
   if (!args.ok) return error(args.status, args.message);
 
@@ -183,7 +189,7 @@ export async function handleWeb(http: HttpRequest, rest: string, transactionId: 
  * rejects `Access-Control-Allow-Origin: *, *` (apache/openwhisk#2478). The defaults are all
  * Access-Control-* headers, so only such names in `given` can override one.
  */
-function withoutOverridden(defaults: Record<string, string>, given: Record<string, unknown>): Record<string, string> {
+function withoutOverridden(defaults: Readonly<Record<string, string>>, given: Record<string, unknown>): Readonly<Record<string, string>> {
   let kept: Record<string, string> | undefined;
   for (const name in given) {
     const lower = name.toLowerCase();

@@ -165,13 +165,27 @@ export function decodeBase64Strict(value: string): Buffer | undefined {
  * two-space indents, arrays on one line joined by ', '.
  */
 export function prettyJson(value: unknown, indent = 0): string {
-  if (Array.isArray(value)) return `[${value.map((v) => prettyJson(v, indent)).join(', ')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const pad = ' '.repeat(indent + 2);
-    const members = Object.entries(value).map(([k, v]) => `${pad}${JSON.stringify(k)}: ${prettyJson(v, indent + 2)}`);
-    return `{\n${members.join(',\n')}\n${' '.repeat(indent)}}`;
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? 'null';
+  // Built by appending (no entries/map/join arrays): .json web replies print every result.
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ', ') + prettyJson(value[i], indent);
+    return `${out}]`;
   }
-  return JSON.stringify(value) ?? 'null';
+  const pad = spaces(indent + 2);
+  let out = '{\n';
+  let first = true;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    out += `${first ? '' : ',\n'}${pad}${JSON.stringify(key)}: ${prettyJson((value as Record<string, unknown>)[key], indent + 2)}`;
+    first = false;
+  }
+  return `${out}\n${spaces(indent)}}`;
+}
+
+const PADS: string[] = [];
+function spaces(count: number): string {
+  return (PADS[count] ??= ' '.repeat(count));
 }
 
 // ---------------------------------------------------------------------------------------------

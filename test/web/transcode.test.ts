@@ -142,6 +142,8 @@ describe('prettyJson (spray PrettyPrinter)', () => {
     [[{ a: 1 }], '[{\n  "a": 1\n}]'],
     [[], '[]'],
     [{}, '{\n\n}'],
+    // Integer-like keys first (as JSON.stringify orders them), nested empties, escaped keys.
+    [{ b: 1, 2: 'x', a: [[1, { c: {} }], {}], 'é"': 'ü' }, '{\n  "2": "x",\n  "b": 1,\n  "a": [[1, {\n    "c": {\n\n    }\n  }], {\n\n  }],\n  "é\\"": "ü"\n}'],
     ['s"q', '"s\\"q"'],
     [3, '3'],
     [null, 'null'],
