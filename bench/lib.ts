@@ -6,6 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { announcedUrl } from '../src/cli/listening.ts';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
 export const NODE = process.execPath;
@@ -50,15 +51,7 @@ export interface ServerProcess {
 export async function spawnServer(script: string, args: string[], core: string | undefined, env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
   const [cmd, argv] = pinned(core, NODE, ['--no-node-snapshot', script, ...args]);
   const child = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before listening:\n${out}`)));
-  });
+  const url = await announcedUrl(child);
   return {
     url,
     child,

@@ -37,10 +37,11 @@ variable; flags win. 'edgewhisk' with no command, or with only server flags, is 
 export async function serve(argv: string[]): Promise<void> {
   const { words, flags } = parseServeArgv(argv);
   if (words.length > 0) throw new UsageError(`serve takes no arguments, got '${words[0]}'`);
-  const [{ VERSION }, { ConfigError, loadConfig }, { startServer }] = await Promise.all([
+  const [{ VERSION }, { ConfigError, loadConfig }, { startServer }, { listeningLine }] = await Promise.all([
     import('../api/info.ts'),
     import('../config.ts'),
     import('../main.ts'),
+    import('./listening.ts'),
   ]);
   let config;
   try {
@@ -50,7 +51,7 @@ export async function serve(argv: string[]): Promise<void> {
     throw error;
   }
   const server = await startServer(config);
-  console.log(`edgewhisk ${VERSION} listening on ${server.url} (data in ${config.dataDir})`);
+  console.log(listeningLine(VERSION, server.url, config.dataDir));
   if (config.allowWellKnownKeys) console.log('accepting the well-known guest and whisk.system keys');
   let closing = false;
   const shutdown = (signal: string): void => {

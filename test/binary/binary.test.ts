@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { announcedUrl } from '../../src/cli/listening.ts';
 import { GUEST_KEY } from '../helpers/server.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -49,7 +50,6 @@ interface Running {
 function serve(env: Record<string, string>, dataDir: string): Promise<Running> {
   const child = spawn('./edgewhisk', ['serve', '--port', '0', '--data-dir', dataDir], { cwd: folder, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
-  let stdout = '';
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -58,14 +58,7 @@ function serve(env: Record<string, string>, dataDir: string): Promise<Running> {
       resolve({ code, signal });
     }),
   );
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const url = /listening on (http:\/\/\S+)/.exec(stdout)?.[1];
-      if (url) resolve({ child, url, stderr: () => stderr, exit });
-    });
-    void exit.then(({ code }) => reject(new Error(`edgewhisk exited (${code}) before listening: ${stderr}`)));
-  });
+  return announcedUrl(child).then((url) => ({ child, url, stderr: () => stderr, exit }));
 }
 
 function api(url: string, method: string, path: string, body?: unknown): Promise<Response> {

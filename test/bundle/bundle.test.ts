@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { strToU8, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE_CLI, buildBundle, builtinsWithoutImports } from '../../scripts/build.ts';
+import { announcedUrl } from '../../src/cli/listening.ts';
 import { GUEST_KEY } from '../helpers/server.ts';
 
 const NODE = process.execPath;
@@ -35,17 +36,7 @@ async function serve(...flags: string[]): Promise<{ url: string; child: ChildPro
   const child = spawn(NODE, [BUNDLE_CLI, 'serve', '--port', '0', '--data-dir', dataDir, ...flags], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve(match[1]!);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exit.then(() => reject(new Error(`exited before listening: ${output}`)));
-  });
+  const url = await announcedUrl(child);
   return { url, child, exit };
 }
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectApiError, expectJson } from '../helpers/api.ts';
 import { GUEST_KEY, startTestServer } from '../helpers/server.ts';
+import { announcedUrl } from '../../src/cli/listening.ts';
 import { BIN, run, Sandbox, type CliResult } from './helpers.ts';
 import { spawn } from 'node:child_process';
 
@@ -108,21 +109,7 @@ describe('edgewhisk namespace create', () => {
 async function startCli(args: string[]): Promise<{ url: string; pid: number; stop(): Promise<number | null> }> {
   const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no 'listening' line: ${output}`)), 20_000);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then(() => reject(new Error(`exited early: ${output}`)));
-  });
+  const url = await announcedUrl(child, 20_000);
   return {
     url,
     pid: child.pid!,

@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { announcedUrl } from '../../src/cli/listening.ts';
 import { poll, sleep, type Json } from '../helpers/api.ts';
 import { GUEST_KEY, startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -39,15 +40,7 @@ describe('without containment', () => {
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout!.on('data', (chunk: Buffer) => {
-          out += chunk.toString();
-          const match = /listening on (http:\/\/\S+)/.exec(out);
-          if (match) resolve(match[1]!);
-        });
-        void exited.then(() => reject(new Error(`exited before listening: ${stderr}`)));
-      });
+      const url = await announcedUrl(child);
       const headers = { authorization: AUTH, 'content-type': 'application/json' };
       const put = await fetch(`${url}/api/v1/namespaces/_/actions/crasher`, { method: 'PUT', headers, body: JSON.stringify({ exec: { kind: 'nodejs:default', code: CRASHER }, limits: { memory: 128, timeout: 30000 } }) });
       expect(put.status).toBe(200);

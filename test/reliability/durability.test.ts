@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { announcedUrl } from '../../src/cli/listening.ts';
 import { poll, sleep } from '../helpers/api.ts';
 import { GUEST_KEY } from '../helpers/server.ts';
 
@@ -36,18 +37,8 @@ async function start(dataDir: string, extra: string[] = []): Promise<Server> {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    void exited.then(({ code, signal }) => reject(new Error(`server exited (${code ?? signal}) before listening:\n${out}\n${stderr}`)));
-  });
+  const url = await announcedUrl(child);
   return { child, url, exited };
 }
 
