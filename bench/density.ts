@@ -5,6 +5,7 @@
  * nothing may fail. The server process is reported beside them: the budget does not cover it.
  */
 import { readFileSync } from 'node:fs';
+import { BUNDLE_CLI, buildBundle } from '../scripts/build.ts';
 import { startEdgewhisk } from './edgewhisk.ts';
 import { api, inParallel, load, rssMb, type LoadResult } from './lib.ts';
 
@@ -52,7 +53,10 @@ export interface DensityResult {
 }
 
 export async function density(count = Number(process.env.BENCH_DENSITY_ACTIONS ?? 5000), memoryBudgetMb = 256): Promise<DensityResult> {
-  const server = await startEdgewhisk(['--memory-budget', String(memoryBudgetMb)]);
+  // Memory as `npm start` runs the server: the bundle (a worker running the sources holds ~18 MB
+  // more, for Node's TypeScript stripping).
+  await buildBundle();
+  const server = await startEdgewhisk(['--memory-budget', String(memoryBudgetMb)], '0', BUNDLE_CLI);
   const pid = server.child.pid!;
   const peakRssMb: ResidentMb = { server: 0, workers: 0, total: 0 };
   const sample = (): ResidentMb => {
