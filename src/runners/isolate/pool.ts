@@ -225,21 +225,27 @@ export class IsolatePool implements Runner {
 
   /**
    * Under a resident budget, evicts idle instances until one more fits (its heap taken as the last
-   * fresh instance's); false when the busy ones alone leave no room. With nothing warm at all
-   * there is always room: a call is never refused for memory the isolates do not hold.
+   * fresh instance's); false when the busy ones alone leave no room. While fewer than
+   * MIN_BUSY_ISOLATES are busy there is room anyway: a few long calls (a hostile action looping
+   * until its time limit) must not hold up every other action's cold start, nor a budget smaller
+   * than the process itself stop it from running anything.
    */
   private makeRoom(): boolean {
     let total = 0;
     for (const instance of this.lru) total += instance.heapMb;
     const limit = this.resident!.heapCapMb(total) - this.freshHeapMb;
+    let busy = 0;
     for (const instance of this.lru) {
-      if (total <= limit) break;
-      if (instance.busy > 0) continue;
+      if (instance.busy > 0) {
+        busy++;
+        continue;
+      }
+      if (total <= limit) continue;
       total -= instance.heapMb;
       this.remove(instance);
       this.evictions++;
     }
-    return total <= limit || this.lru.size === 0;
+    return total <= limit || busy < MIN_BUSY_ISOLATES;
   }
 
   /**
@@ -401,6 +407,8 @@ class ResidentBound {
 /** What the resident bound keeps below the budget: at least this many MB, or this share of it. */
 const RESIDENT_MARGIN_MB = 8;
 const RESIDENT_MARGIN_SHARE = 0.04;
+/** Busy isolates that never wait for room (see makeRoom). */
+const MIN_BUSY_ISOLATES = 4;
 /** The longest a call waits for room for a new isolate before it is started over the budget. */
 const ROOM_WAIT_MS = 2000;
 /** The resident bound collects garbage at most this often. */
