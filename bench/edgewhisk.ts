@@ -12,11 +12,12 @@ export interface BenchServer extends ServerProcess {
   countActivations(name?: string): Promise<number>;
 }
 
-export async function startEdgewhisk(flags: string[] = [], core: string | undefined = '0'): Promise<BenchServer> {
+/** `script`: the sources (default), or the bundle `npm start` runs (scripts/build.ts's BUNDLE_CLI, built first). */
+export async function startEdgewhisk(flags: string[] = [], core: string | undefined = '0', script = 'src/cli.ts'): Promise<BenchServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'edgewhisk-bench-'));
   // OpenWhisk's per-namespace throttles (120 invocations a minute) would cap any benchmark: lifted.
   const unthrottled = ['--invocations-per-minute', '0', '--concurrent-invocations', '0', '--fires-per-minute', '0'];
-  const server = await spawnServer('src/cli.ts', ['serve', '--port', '0', '--data-dir', dataDir, ...unthrottled, ...flags], core);
+  const server = await spawnServer(script, ['serve', '--port', '0', '--data-dir', dataDir, ...unthrottled, ...flags], core);
   const put = async (path: string, body: unknown): Promise<void> => {
     const res = await api(server.url, 'PUT', `/api/v1/namespaces/_/${path}?overwrite=true`, body);
     if (!res.ok) throw new Error(`PUT ${path}: ${res.status} ${await res.text()}`);

@@ -13,7 +13,7 @@ import { sequenceAndFanOut } from './sequence.ts';
 import { webAction } from './web.ts';
 import { multiCore } from './multicore.ts';
 import { peerRows, peers } from './peers.ts';
-import { density } from './density.ts';
+import { density, densitySummary } from './density.ts';
 import { processFigures } from './process.ts';
 import { dockerInvoke } from './docker.ts';
 import { header, ROOT, tableRows, type LoadResult, type TableRow } from './lib.ts';
@@ -58,9 +58,7 @@ console.log(
     `all ${nonBlocking.records} ${nonBlocking.drainMs.toFixed(0)} ms after it: ${nonBlocking.recordsPerSec.toFixed(0)} records/s from the start of the load`,
 );
 console.log(
-  `density: ${dense.firstRoundFailures} failures in the first round; warm isolates' measured heap ${dense.isolateHeapMb.toFixed(0)} MB ` +
-    `(budget ${dense.memoryBudgetMb} MB); RSS ${dense.rssAtStartMb.toFixed(0)} MB at start, ${dense.rssAfterFirstRoundMb.toFixed(0)} MB after the first round, ` +
-    `peak ${dense.peakRssMb.toFixed(0)} MB; ${dense.coldStarts} cold starts, ${dense.evictions} evictions`,
+  `density: ${densitySummary(dense)}`,
 );
 console.log(
   docker

@@ -67,7 +67,8 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
   // answers at once and an idle one holds none. --isolate-workers 0 runs isolates in this process:
   // only then is the isolate pool loaded (isolated-vm and undici are a large part of a start-up).
   const workers = config.isolateWorkers > 0 ? new IsolateWorkers({ ...isolateOptions, workers: config.isolateWorkers, workerMemoryMb: config.workerMemoryMb }) : undefined;
-  const runner = workers ?? new (await import('./runners/isolate/pool.ts')).IsolatePool(isolateOptions);
+  // In this process, the budget bounds this process's resident memory, as it bounds the workers'.
+  const runner = workers ?? new (await import('./runners/isolate/pool.ts')).IsolatePool({ ...isolateOptions, budgetOf: 'process' });
 
   // The API host actions see is only known once the port is (port 0 picks one).
   let handler: Handler = () => ({ status: 503, body: '' });

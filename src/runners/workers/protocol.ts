@@ -6,7 +6,9 @@ import type { RunnableAction, RunResult } from '../runner.ts';
 
 /** What a worker is started with (JSON in EDGEWHISK_WORKER). */
 export interface WorkerOptions {
+  /** Resident memory this process may hold (MB), leaving room for `idleProcesses` idle ones. */
   memoryBudgetMb: number;
+  idleProcesses: number;
   maxInstancesPerAction: number;
   fastSliceMs: number;
   egress: EgressOptions;

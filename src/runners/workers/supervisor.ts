@@ -48,7 +48,10 @@ import { WORKER_ENV, type FromWorker, type ToWorker, type WorkerOptions } from '
 export interface IsolateWorkersOptions {
   /** Shared worker processes; each action always runs in the same one. */
   workers: number;
-  /** Heap all warm isolates may hold, split evenly between the workers. */
+  /**
+   * Resident memory all worker processes together may hold (MB): split evenly between the shared
+   * workers, each leaving room for its part of the spare (see start()).
+   */
   memoryBudgetMb: number;
   maxInstancesPerAction: number;
   fastSliceMs: number;
@@ -93,7 +96,7 @@ interface Call {
 }
 
 const WORKER_PATH = fileURLToPath(new URL('./entry.ts', import.meta.url));
-const EMPTY_STATS: IsolatePoolStats = { instances: 0, fastActions: 0, heapMb: 0, coldStarts: 0, evictions: 0 };
+const EMPTY_STATS: IsolatePoolStats = { instances: 0, fastActions: 0, heapMb: 0, coldStarts: 0, evictions: 0, residentMb: 0, overBudgetStarts: 0 };
 const WATCH_MS = 100;
 const PING_MS = 1000;
 const QUARANTINE_MS = 10 * 60_000;
@@ -249,6 +252,8 @@ export class IsolateWorkers implements Runner {
       total.heapMb += worker.stats.heapMb;
       total.coldStarts += worker.stats.coldStarts;
       total.evictions += worker.stats.evictions;
+      total.residentMb += worker.stats.residentMb;
+      total.overBudgetStarts += worker.stats.overBudgetStarts;
     }
     return total;
   }
@@ -317,8 +322,12 @@ export class IsolateWorkers implements Runner {
     const worker = new WorkerProcess('spare');
     const launch = (): void => {
       if (this.closed || worker.exited) return;
+      // Every process starts as a spare and is given a role later, so all get the same share:
+      // the budget split between the shared workers, each keeping room for its part of the spare.
+      // (The quarantine and solo processes, which exist only after a crash, are not counted.)
       const options: WorkerOptions = {
         memoryBudgetMb: Math.max(16, Math.floor(this.options.memoryBudgetMb / this.options.workers)),
+        idleProcesses: 1 / this.options.workers,
         maxInstancesPerAction: this.options.maxInstancesPerAction,
         fastSliceMs: this.options.fastSliceMs,
         egress: this.options.egress,
@@ -327,7 +336,9 @@ export class IsolateWorkers implements Runner {
       // Loaded here, at the first worker: node:child_process (and the dgram and net it needs) is
       // a few MB that a server which never runs an isolate action does not need.
       const { spawn } = process.getBuiltinModule('node:child_process');
-      const child = spawn(process.execPath, ['--no-node-snapshot', WORKER_PATH], {
+      // --expose-gc: the pool collects garbage before it takes memory from the warm isolates
+      // (see ResidentBound in pool.ts); the host heap of a worker is small, so that is cheap.
+      const child = spawn(process.execPath, ['--no-node-snapshot', '--expose-gc', WORKER_PATH], {
         stdio: ['ignore', 'ignore', 'inherit', 'pipe'],
         env: { ...process.env, [WORKER_ENV]: JSON.stringify(options) },
       });

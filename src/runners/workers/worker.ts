@@ -44,6 +44,8 @@ Egress.prototype.fetch = function (this: Egress, ...args: Parameters<Egress['fet
 
 const pool = new IsolatePool({
   memoryBudgetMb: options.memoryBudgetMb,
+  budgetOf: 'process',
+  idleProcesses: options.idleProcesses,
   maxInstancesPerAction: options.maxInstancesPerAction,
   fastSliceMs: options.fastSliceMs,
   now: Date.now,
