@@ -170,8 +170,6 @@ export class IsolatePool implements Runner {
   }
 
   private afterCall(instance: IsolateInstance, outcome: CallOutcome): void {
-    // The call that made this instance has its answer (initTime marks it; a failed init is one too).
-    if (outcome.kind === 'initFailed' || ('initTime' in outcome && outcome.initTime !== undefined)) this.blanks.coldStartDone();
     if (this.retired.has(instance)) {
       if (instance.busy === 0 || !instance.alive) {
         this.retired.delete(instance);
