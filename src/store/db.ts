@@ -42,8 +42,9 @@ const MIGRATIONS: string[] = [
 
 /**
  * The main connection checkpoints only past this many WAL pages (16 MB). The activation writer
- * thread (src/store/writer) checkpoints at about 1000 pages, SQLite's default, so under an
- * activation load this connection never does; it is the backstop for loads of entity writes alone.
+ * thread (src/store/writer) checkpoints from about 1000 pages at a pause in its work, and at 2000
+ * at the latest, so under an activation load this connection never does; it is the backstop for
+ * loads of entity writes alone.
  */
 const MAIN_AUTOCHECKPOINT_PAGES = 4000;
 

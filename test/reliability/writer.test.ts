@@ -7,7 +7,7 @@
  * caller hangs), leaves the database unlocked, and is replaced.
  */
 import Database from 'better-sqlite3';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -177,6 +177,43 @@ describe('the writer thread (store level)', () => {
     expect(wal).toBeLessThan(12 * 1_048_576);
     expect(await store.count({ namespace: 'guest', skip: 0, limit: 0 })).toBeGreaterThanOrEqual(30_000);
   }, 60_000);
+
+  /**
+   * Frames in the WAL and frames already copied into the database, read from the wal-index (the
+   * -shm file: mxFrame in the header, nBackfill after its two copies) without a connection, so
+   * nothing here checkpoints or waits for a lock.
+   */
+  function walFrames(): { frames: number; backfilled: number } {
+    const shm = readFileSync(join(dataDir, 'edgewhisk.db-shm'));
+    return { frames: shm.readUInt32LE(16), backfilled: shm.readUInt32LE(96) };
+  }
+
+  it('a due checkpoint runs at the first pause in the writes, without a write to trigger it', async () => {
+    // A store of its own: the thread's WAL estimate starts at 0. It counts 8 pages a commit plus
+    // twice the row's bytes in pages (thread.ts): 11 for each of these records, so the 91st write
+    // makes the checkpoint due (1001 pages) and the 90th did not (990).
+    const dir = mkdtempSync(join(tmpdir(), 'edgewhisk-writer-pause-'));
+    const ownDb = openDatabase(dir);
+    const own = new ActivationStore(ownDb);
+    try {
+      const result = { text: 'x'.repeat(4000) };
+      for (let i = 0; i < 91; i++) await own.write(record(Date.now(), result), 'a');
+      // Nothing is written from here on: the thread checkpoints once the writes pause.
+      await poll(async () => {
+        const shm = readFileSync(join(dir, 'edgewhisk.db-shm'));
+        // The wal-index: mxFrame (frames in the WAL) in its header, nBackfill (frames copied into
+        // the database) after the header's two copies; read without a connection, so nothing here
+        // checkpoints.
+        const frames = shm.readUInt32LE(16);
+        const backfilled = shm.readUInt32LE(96);
+        return frames > 0 && backfilled === frames ? true : undefined;
+      }, 5000, 20);
+    } finally {
+      await own.close();
+      ownDb.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('eventual writes wait for their commit while the thread is far behind (32 MB unanswered)', async () => {
     const big = { text: 'x'.repeat(1_048_576) };

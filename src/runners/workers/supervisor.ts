@@ -9,10 +9,11 @@
  * - Each action lives in one shared worker (a hash of its name), so its warm isolates stay warm.
  * - Processes start when first needed: a shared worker when an action hashed to it is deployed
  *   or first called (or at start, if schedules will run actions), the spare once a worker it
- *   could replace is up. An idle server that has run no action holds no worker process (each
- *   costs tens of MB), and starting the server does not wait for one. Calls sent to a worker that
- *   is still starting wait in the server until it says it is ready, so a worker that dies before
- *   that has run none of them: they go to its replacement.
+ *   could replace is up and the calls pause (SPARE_IDLE_MS). An idle server that has run no
+ *   action holds no worker process (each costs tens of MB), and starting the server does not
+ *   wait for one. Calls sent to a worker that is still starting wait in the server until it says
+ *   it is ready, so a worker that dies before that has run none of them: they go to its
+ *   replacement.
  * - A worker that dies is replaced at once by a spare process kept started for that. Its calls in
  *   flight are settled one by one: a call that was alone in the worker, or that kills a solo
  *   process, is the culprit ("The action exhausted its memory and was aborted."), and its action
@@ -118,6 +119,16 @@ const SUSPECT_MS = 60_000;
 const HOT_SHARE = 0.25;
 const HOT_ROUNDS = 10;
 const CLOCK_TICKS_PER_SECOND = 100;
+/**
+ * Starting a spare costs about 0.15 s of a core (Node, the sources, isolated-vm, its blank
+ * isolates). Started the moment the worker it backs was up, it took that core from the calls right
+ * behind it: on one core, the first few dozen cold starts each waited several ms more. So it starts
+ * once no call has been in flight for SPARE_IDLE_MS, or, under a load that never pauses,
+ * SPARE_MAX_WAIT_MS after it was wanted. Until then a worker that dies is replaced by a new process
+ * (about 0.15 s later than by the spare); nothing else depends on it.
+ */
+const SPARE_IDLE_MS = 100;
+const SPARE_MAX_WAIT_MS = 5000;
 
 type Role = 'shared' | 'quarantine' | 'solo' | 'spare';
 
@@ -191,6 +202,11 @@ export class IsolateWorkers implements Runner {
   private readonly soloQueue: Call[] = [];
   /** A started process kept ready, so a crashed worker is replaced (or a re-run starts) at once. */
   private spare: WorkerProcess | undefined;
+  /** Set while a spare is wanted and waits for a pause in the calls (SPARE_IDLE_MS). */
+  private spareTimer: NodeJS.Timeout | undefined;
+  private spareWanted = 0;
+  /** When a call was last dispatched to, or answered by, a worker (Date.now). */
+  private lastActivity = 0;
   /** Action key prefixes (namespace/path@) → until when their calls run in the quarantine worker. */
   private readonly quarantine = new Map<string, number>();
   /** Consecutive deaths before answering, per slot, for restart back-off. */
@@ -270,6 +286,7 @@ export class IsolateWorkers implements Runner {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.watchdog);
+    clearTimeout(this.spareTimer);
     for (const call of this.soloQueue.splice(0)) call.resolve(this.shuttingDown(call));
     await Promise.all(this.live().map((worker) => this.stop(worker)));
   }
@@ -282,8 +299,9 @@ export class IsolateWorkers implements Runner {
   }
 
   /**
-   * Gives a process its role: the spare when there is one. A new spare is started once this
-   * process is up, so it never competes with it for the CPU while a call waits.
+   * Gives a process its role: the spare when there is one. A new spare is wanted once this
+   * process is up, so it never competes with it for the CPU while a call waits (nor, see
+   * SPARE_IDLE_MS, with the calls that follow).
    */
   private take(role: Role, slot = -1): WorkerProcess {
     const spare = this.spare;
@@ -304,9 +322,27 @@ export class IsolateWorkers implements Runner {
     return worker;
   }
 
+  /** Wants a spare: it starts at the next pause in the calls (see SPARE_IDLE_MS). */
   private refillSpare(): void {
+    if (this.closed || (this.spare && !this.spare.exited) || this.spareTimer !== undefined) return;
+    this.spareWanted = Date.now();
+    this.startSpareWhenQuiet();
+  }
+
+  private startSpareWhenQuiet(): void {
+    this.spareTimer = undefined;
     if (this.closed || (this.spare && !this.spare.exited)) return;
-    this.spare = this.start();
+    const now = Date.now();
+    const busy = this.live().some((worker) => worker.calls.size > 0);
+    const quietFor = busy ? 0 : now - this.lastActivity;
+    const waitedFor = now - this.spareWanted;
+    if (quietFor >= SPARE_IDLE_MS || waitedFor >= SPARE_MAX_WAIT_MS) {
+      this.spare = this.start();
+      return;
+    }
+    const wait = Math.min(SPARE_IDLE_MS - quietFor, SPARE_MAX_WAIT_MS - waitedFor);
+    this.spareTimer = setTimeout(() => this.startSpareWhenQuiet(), wait);
+    this.spareTimer.unref();
   }
 
   private quarantineWorker(): WorkerProcess {
@@ -388,6 +424,7 @@ export class IsolateWorkers implements Runner {
       case 'result': {
         const call = worker.calls.get(message.id);
         if (!call) return;
+        this.lastActivity = Date.now();
         worker.calls.delete(message.id);
         let result: RunResult;
         if (message.t === 'output') {
@@ -547,6 +584,7 @@ export class IsolateWorkers implements Runner {
   private dispatch(call: Call, worker: WorkerProcess): void {
     const { action, apiKey } = call.request;
     worker.calls.set(call.id, call);
+    this.lastActivity = Date.now();
     const message: ToWorker = { t: 'run', id: call.id, key: action.key };
     if (apiKey !== undefined) message.apiKey = apiKey;
     if (!worker.known.has(action.key)) {
