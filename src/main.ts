@@ -79,6 +79,12 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
     handler: (request) => handler(request),
     errorReply: (status) =>
       status === 413 ? errorReply(new ApiError('tooLarge'), newTransactionId()) : internalErrorReply(newTransactionId()),
+  }).catch(async (error: unknown) => {
+    // Nothing has run yet: what was opened is closed, so a caller that goes on (a test) keeps nothing.
+    await runner.close();
+    await activations.close();
+    db.close();
+    throw error;
   });
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${http.port}`;
   // Gauges read the invoker lazily, at scrape time.

@@ -53,6 +53,8 @@ function statusLine(status: number): string {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** uWS.js's ListenOptions.LIBUS_LISTEN_EXCLUSIVE_PORT (a type-only enum: no value to import). */
+const LISTEN_EXCLUSIVE_PORT = 1;
 
 export function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const app = uWS.App();
@@ -135,9 +137,14 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServer>
   });
 
   return new Promise((resolve, reject) => {
-    app.listen(options.host, options.port, (listenSocket) => {
+    // Exclusive: uWS listens with SO_REUSEPORT by default, so a second server started on a port
+    // already taken would not fail but quietly get part of its connections (and its own database).
+    // The overload (host, port, options, callback) is uWS.js's own; its typings leave it out.
+    const listen = app.listen as unknown as (host: string, port: number, options: number, callback: (socket: uWS.us_listen_socket | false) => void) => void;
+    listen.call(app, options.host, options.port, LISTEN_EXCLUSIVE_PORT, (listenSocket) => {
       if (!listenSocket) {
-        reject(new Error(`cannot listen on ${options.host}:${options.port}`));
+        app.close();
+        reject(new Error(`cannot listen on ${options.host}:${options.port} (in use, or not an address of this machine)`));
         return;
       }
       let listening = true;

@@ -56,3 +56,20 @@ describe('GET /namespaces/{ns}', () => {
     expect(got.rules).toMatchObject([{ name: 'r1', status: 'active' }]);
   });
 });
+
+describe('listening', () => {
+  it('a second server on a port already taken fails to start (uWS would otherwise share the port)', async () => {
+    const first = await startTestServer();
+    try {
+      const port = String(new URL(first.url).port);
+      await expect(startTestServer({ port })).rejects.toThrow(/cannot listen on 127\.0\.0\.1:\d+/);
+      // The first one still has its port to itself: every request reaches it.
+      await first.ow.actions.create({ name: 'mine', action: 'function main() { return { first: true } }' });
+      for (let i = 0; i < 20; i++) {
+        expect(await first.ow.actions.invoke({ name: 'mine', blocking: true, result: true })).toEqual({ first: true });
+      }
+    } finally {
+      await first.close();
+    }
+  });
+});

@@ -33,7 +33,10 @@ export async function startTestServer(flags: Record<string, string> = {}): Promi
   const given = flags['data-dir'];
   const dataDir = given ?? mkdtempSync(join(tmpdir(), 'edgewhisk-test-'));
   const config: Config = loadConfig({ port: '0', ...UNTHROTTLED, ...flags, 'data-dir': dataDir }, {});
-  const server = await startServer(config);
+  const server = await startServer(config).catch((error: unknown) => {
+    if (given === undefined) rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  });
   const client = (apiKey: string) => openwhisk({ apihost: server.url, api_key: apiKey, namespace: '_' });
   return {
     server,
