@@ -168,6 +168,8 @@ export class BlankIsolates {
   private readonly count: number;
   private refillScheduled = false;
   private closed = false;
+  /** A refill being made on isolated-vm's threads: close waits for it (see close). */
+  private making: Promise<unknown> | undefined;
 
   constructor(memoryMb: number, count: number) {
     this.memoryMb = memoryMb;
@@ -183,9 +185,16 @@ export class BlankIsolates {
     return blank ?? makeBlankIsolate(memoryMb);
   }
 
-  close(): void {
+  /**
+   * Disposes the ready isolates, and waits for a refill being made (it is then disposed too): a
+   * process that exits while isolated-vm's threads still compile or run in an isolate aborts
+   * (SIGABRT, "terminate called without an active exception": a test file's worker did so after
+   * its last test).
+   */
+  async close(): Promise<void> {
     this.closed = true;
     for (const blank of this.ready.splice(0)) blank.isolate.dispose();
+    await this.making;
   }
 
   /** One isolate per turn so the loop stays responsive; `delayMs` after a take (see REFILL_AFTER_TAKE_MS). */
@@ -197,7 +206,7 @@ export class BlankIsolates {
         this.refillScheduled = false;
         return;
       }
-      makeBlankIsolateOffLoop(this.memoryMb).then(
+      this.making = makeBlankIsolateOffLoop(this.memoryMb).then(
         (blank) => {
           this.refillScheduled = false;
           if (this.closed) {
@@ -212,7 +221,9 @@ export class BlankIsolates {
           this.refillScheduled = false;
           console.error('blank isolate refill failed:', error);
         },
-      );
+      ).finally(() => {
+        this.making = undefined;
+      });
     };
     if (delayMs > 0) setTimeout(refill, delayMs).unref();
     else setImmediate(refill).unref();
