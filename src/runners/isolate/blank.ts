@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import ivm from 'isolated-vm';
 import { compute, guarded, isolateError } from './compute.ts';
-import { LogMirror } from './mirror.ts';
+import { LogMirror, makeMirrorBuffer } from './mirror.ts';
 
 const LIBRARIES = ['encoding', 'url', 'web', 'fetch', 'node', 'openwhisk'] as const;
 
@@ -146,7 +146,7 @@ function wireBlank(isolate: ivm.Isolate, context: ivm.Context, memoryMb: number)
   const pure = new ivm.Callback((op: unknown, a: unknown, b: unknown, c: unknown) => guarded(() => compute(op, a, b, c)));
   // Synchronous: the host holds the isolate's current buffer from the moment it is made, so a read
   // at a deadline never finds an old one.
-  const mirror = new ivm.Callback((buffer: unknown) => blank.logs.adopt(buffer));
+  const mirror = new ivm.Callback((op: unknown, value: unknown) => (op === 'make' ? makeMirrorBuffer(value) : blank.logs.adopt(value)));
   get<(notify: unknown, request: unknown, module: unknown, compute: unknown, mirror: unknown) => void>('setHost').applySync(undefined, [notify, request, module, pure, mirror]);
   // The host holds its references now; action code never sees the runtime's entry points.
   context.global.deleteSync('__edgewhisk');

@@ -13,6 +13,16 @@ const HEADER_UNITS = 2;
 /** Far above what the largest log limit (10 MB) lets a scope keep, plus the record headers. */
 const MAX_UNITS = 24 * 1_048_576;
 
+/**
+ * A buffer for an isolate's mirror, made by the host: the isolate asks with the size in units. Its
+ * memory then belongs to the host's allocator, which outlives every isolate; a buffer the isolate
+ * made and the host kept would be freed, later, through an allocator gone with its isolate.
+ */
+export function makeMirrorBuffer(units: unknown): SharedArrayBuffer | undefined {
+  if (typeof units !== 'number' || !Number.isInteger(units) || units < HEADER_UNITS || units > MAX_UNITS) return undefined;
+  return new SharedArrayBuffer(units * 2);
+}
+
 export class LogMirror {
   private units: Uint16Array | undefined;
   private count: Int32Array | undefined;

@@ -12,7 +12,8 @@
 //                                 deliver(scope, id, status, a, b) on a later host→isolate call
 //   hostModule(op, a, b)          sync: resolve a specifier / read a file of the action's archive
 //   hostCompute(op, a, b, c)      sync: pure computations (URL parsing, digests, random bytes)
-//   hostMirror(buffer)            sync: the shared buffer the log lines are copied into (see below)
+//   hostMirror(op, value)         sync: the shared buffer the log lines are copied into (see below):
+//                                 'make' (units) answers a new one, 'adopt' (buffer) hands it over
 // Ignored callbacks run on the host's event loop after the current isolate call returns, so nothing
 // an activation asks for happens while it is still running (the fast path relies on it).
 //
@@ -164,14 +165,18 @@ function installPrelude(global, libraries) {
   let mirroring = false;
 
   // A new buffer of `units` holding the records in use, complete before the host gets it; if
-  // anything fails, the old one stays in use on both sides.
+  // anything fails, the old one stays in use on both sides. The host makes the buffer: its memory
+  // must be the host's, not this isolate's. A SharedArrayBuffer made here and held by the host
+  // outlives this isolate's allocator, and freeing it later corrupted the host process (a few
+  // hundred disposed isolates that had logged were enough to crash it).
   function replaceMirror(units) {
-    const buffer = new SharedArrayBufferCtor(units * 2);
+    const buffer = hostMirror('make', units);
+    if (!(buffer instanceof SharedArrayBufferCtor) || buffer.byteLength !== units * 2) throw new ErrorCtor('no log mirror');
     const next = new Uint16ArrayCtor(buffer);
     const count = new Int32ArrayCtor(buffer, 0, 1);
     if (mirrorUsed > MIRROR_HEADER) next.set(mirror.subarray(MIRROR_HEADER, mirrorUsed), MIRROR_HEADER);
     atomicsStore(count, 0, mirrorUsed);
-    hostMirror(buffer);
+    hostMirror('adopt', buffer);
     mirror = next;
     mirrorCount = count;
   }
