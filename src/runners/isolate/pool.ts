@@ -421,11 +421,9 @@ const ROOM_WAIT_MS = 2000;
 /** The resident bound collects garbage at most this often. */
 const COLLECT_EVERY_MS = 1000;
 
-/** Maps an instance's raw outcome to the activation's status, result and logs. */
-function toRunResult(outcome: CallOutcome, action: RunnableAction, start: number, now: number): RunResult {
+/** Maps an outcome the pool answers itself (not a finished call: runPrepared passes its output on) to the activation's status, result and logs. */
+function toRunResult(outcome: Exclude<CallOutcome, { kind: 'done' }>, action: RunnableAction, start: number, now: number): RunResult {
   switch (outcome.kind) {
-    case 'done':
-      return resultOf({ kind: 'output', output: outcome.output, start, end: outcome.end, initTime: outcome.initTime });
     case 'timeout':
       return withInit({ ...developerError(MESSAGES.timedOut(action.limits.timeout)), logs: outcome.logs, start, end: outcome.end, timedOut: true }, outcome.initTime);
     case 'oom':
