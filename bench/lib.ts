@@ -85,8 +85,45 @@ export interface LoadOptions {
   randomPath?: { template: string; count: number };
 }
 
+/** A load generator run: the command line, and how to read its output. */
+interface LoadCommand {
+  cmd: string;
+  argv: string[];
+  parse(stdout: string, stderr: string): LoadResult;
+}
+
 /** Drives `connections` concurrent connections for SECONDS against url. */
 export function load(options: LoadOptions): LoadResult {
+  const { cmd, argv, parse } = loadCommand(options);
+  const run = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return parse(run.stdout, run.stderr);
+}
+
+/** Several loads at once (each with its own url, connections and core): their results in order. */
+export function loadAll(options: LoadOptions[]): Promise<LoadResult[]> {
+  return Promise.all(
+    options.map((o) => {
+      const { cmd, argv, parse } = loadCommand(o);
+      const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      return new Promise<LoadResult>((resolve, reject) => {
+        child.once('error', reject);
+        child.once('close', () => {
+          try {
+            resolve(parse(stdout, stderr));
+          } catch (error) {
+            reject(error as Error);
+          }
+        });
+      });
+    }),
+  );
+}
+
+function loadCommand(options: LoadOptions): LoadCommand {
   const { url, connections, method = 'GET', body, headers = {} } = options;
   if (HAS_WRK) return wrk(url, connections, method, body, headers, options.core, options.randomPath);
   // autocannon cannot vary the path per request here: it measures the first path only.
@@ -94,7 +131,7 @@ export function load(options: LoadOptions): LoadResult {
   return autocannon(first, connections, method, body, headers, options.core);
 }
 
-function wrk(url: string, connections: number, method: string, body: string | undefined, headers: Record<string, string>, core = '1', randomPath?: LoadOptions['randomPath']): LoadResult {
+function wrk(url: string, connections: number, method: string, body: string | undefined, headers: Record<string, string>, core = '1', randomPath?: LoadOptions['randomPath']): LoadCommand {
   const dir = mkdtempSync(join(tmpdir(), 'bench-'));
   const script = join(dir, 'req.lua');
   // The script sets the request and prints the latency percentiles as JSON at the end.
@@ -114,31 +151,35 @@ done = function(summary, latency, requests)
 end`);
   const threads = Math.min(2, connections);
   const [cmd, argv] = pinned(core, 'wrk', ['-t', String(threads), '-c', String(connections), '-d', `${SECONDS}s`, '--latency', '-s', script, url]);
-  const run = spawnSync(cmd, argv, { encoding: 'utf8' });
-  const line = /RESULT (\{.*\})/.exec(run.stdout);
-  if (!line) throw new Error(`wrk failed: ${run.stderr || run.stdout}`);
-  const r = JSON.parse(line[1]!) as { requests: number; duration: number; p50: number; p99: number; max: number; errors: number; non2xx: number };
-  return {
-    connections,
-    requests: r.requests,
-    requestsPerSec: r.requests / (r.duration / 1e6),
-    p50Ms: r.p50 / 1000,
-    p99Ms: r.p99 / 1000,
-    maxMs: r.max / 1000,
-    errors: r.errors,
-    non2xx: r.non2xx,
+  const parse = (stdout: string, stderr: string): LoadResult => {
+    const line = /RESULT (\{.*\})/.exec(stdout);
+    if (!line) throw new Error(`wrk failed: ${stderr || stdout}`);
+    const r = JSON.parse(line[1]!) as { requests: number; duration: number; p50: number; p99: number; max: number; errors: number; non2xx: number };
+    return {
+      connections,
+      requests: r.requests,
+      requestsPerSec: r.requests / (r.duration / 1e6),
+      p50Ms: r.p50 / 1000,
+      p99Ms: r.p99 / 1000,
+      maxMs: r.max / 1000,
+      errors: r.errors,
+      non2xx: r.non2xx,
+    };
   };
+  return { cmd, argv, parse };
 }
 
-function autocannon(url: string, connections: number, method: string, body: string | undefined, headers: Record<string, string>, core = '1'): LoadResult {
+function autocannon(url: string, connections: number, method: string, body: string | undefined, headers: Record<string, string>, core = '1'): LoadCommand {
   const args = [join(ROOT, 'node_modules/autocannon/autocannon.js'), '-j', '-c', String(connections), '-d', String(SECONDS), '-m', method];
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`);
   if (body !== undefined) args.push('-b', body);
   args.push(url);
   const [cmd, argv] = pinned(core, NODE, args);
-  const run = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20 });
-  const r = JSON.parse(run.stdout) as { requests: { average: number; total: number }; latency: { p50: number; p99: number; max: number }; errors: number; non2xx: number };
-  return { connections, requests: r.requests.total, requestsPerSec: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, maxMs: r.latency.max, errors: r.errors, non2xx: r.non2xx };
+  const parse = (stdout: string): LoadResult => {
+    const r = JSON.parse(stdout) as { requests: { average: number; total: number }; latency: { p50: number; p99: number; max: number }; errors: number; non2xx: number };
+    return { connections, requests: r.requests.total, requestsPerSec: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, maxMs: r.latency.max, errors: r.errors, non2xx: r.non2xx };
+  };
+  return { cmd, argv, parse };
 }
 
 export interface TableRow {

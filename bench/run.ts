@@ -54,6 +54,10 @@ console.table(rows);
 if (peer?.workerdSkipped) console.log(`peers: workerd skipped, ${peer.workerdSkipped}`);
 console.log(`multi-core: both cores / one core = ${multi.ratios.map((r) => `${r.ratio.toFixed(2)}× at ${r.connections} conn`).join(', ')} (${multi.note})`);
 console.log(
+  `multi-core bounds: two servers, one per core, nothing shared = ${multi.partitioned.ratio.toFixed(2)}× one core at 64 conn; ` +
+    `a process round trip costs ${multi.wakeup.sameCoreUs.toFixed(0)} µs on one core, ${multi.wakeup.crossCoreUs.toFixed(0)} µs across cores`,
+);
+console.log(
   `non-blocking: ${nonBlocking.acceptedCount} accepted; ${nonBlocking.readableAtLoadEnd} records readable when the load ended, ` +
     `all ${nonBlocking.records} ${nonBlocking.drainMs.toFixed(0)} ms after it: ${nonBlocking.recordsPerSec.toFixed(0)} records/s from the start of the load`,
 );
@@ -80,7 +84,7 @@ const results = {
   ceiling: base,
   webAction: web,
   peers: peer ? { workerd: peer.workerd ?? null, workerdVersion: peer.workerdVersion ?? null, workerdSkipped: peer.workerdSkipped ?? null, nodeVm: peer.nodeVm } : null,
-  multiCore: { bothCores: multi.bothCores, ratios: multi.ratios, note: multi.note },
+  multiCore: { bothCores: multi.bothCores, ratios: multi.ratios, partitioned: multi.partitioned, wakeup: multi.wakeup, note: multi.note },
   blockingInvoke: invoke,
   nonBlockingInvoke: nonBlocking,
   sequence: sequence.sequence,
