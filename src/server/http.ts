@@ -3,8 +3,8 @@
  * inside the handler, as uWS requires; the body through onData), hands a plain HttpRequest to the
  * application handler, and writes the reply corked — or not at all if the client went away.
  */
-import { STATUS_CODES } from '../node-http.ts';
 import uWS from 'uWebSockets.js';
+import { REASON_PHRASES } from './reason-phrases.ts';
 
 export interface HttpRequest {
   method: string;
@@ -46,7 +46,7 @@ const STATUS_LINES = new Map<number, string>();
 function statusLine(status: number): string {
   let line = STATUS_LINES.get(status);
   if (line === undefined) {
-    line = `${status} ${STATUS_CODES[status] ?? 'Unknown'}`;
+    line = `${status} ${REASON_PHRASES[status] ?? 'Unknown'}`;
     STATUS_LINES.set(status, line);
   }
   return line;

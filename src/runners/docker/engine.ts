@@ -3,8 +3,8 @@
  * calls the container runner and the image builder need. No client library (dockerode would bring
  * grpc-js, protobufjs, ssh2 and tar-fs for a dozen endpoints).
  */
-import type { IncomingMessage } from 'node:http';
-import { Agent, request } from '../../node-http.ts';
+import type { Agent, IncomingMessage } from 'node:http';
+import { newAgent, request } from '../../node-http.ts';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 
@@ -63,7 +63,8 @@ interface CallOptions {
 
 export class DockerEngine {
   readonly socketPath: string;
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  /** Made with the first call: a server that never reaches an engine does not load node:http. */
+  private agent: Agent | undefined;
 
   constructor(dockerHost: string) {
     this.socketPath = socketPath(dockerHost);
@@ -92,7 +93,7 @@ export class DockerEngine {
       } else if (options.stream) {
         headers['content-type'] = options.contentType ?? 'application/x-tar';
       }
-      const req = request({ socketPath: this.socketPath, agent: this.agent, method, path: `/${API_VERSION}${path}`, headers }, (res) => {
+      const req = request({ socketPath: this.socketPath, agent: (this.agent ??= newAgent({ keepAlive: true, maxSockets: 64 })), method, path: `/${API_VERSION}${path}`, headers }, (res) => {
         readAll(res).then((text) => resolve({ status: res.statusCode ?? 0, text }), reject);
       });
       if (options.timeoutMs !== undefined) {
@@ -231,7 +232,7 @@ export class DockerEngine {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.agent?.destroy();
   }
 }
 

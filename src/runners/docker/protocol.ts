@@ -4,8 +4,8 @@
  * process). Builds the bodies the invoker sends and reads the answers as upstream's invoker does
  * (ActivationResponse.processInitResponseContent / processRunResponseContent). No Docker here.
  */
-import { Agent, request } from '../../node-http.ts';
-import { connect } from 'node:net';
+import type { Agent } from 'node:http';
+import { newAgent, request } from '../../node-http.ts';
 import type { StatusCode } from '../../openwhisk/activation.ts';
 import { MESSAGES } from '../../errors.ts';
 
@@ -56,7 +56,7 @@ const RETRY_MS = 2;
 /** One runtime proxy: a keep-alive connection, one call at a time (concurrency 1 per container). */
 export class ActionProxyClient {
   readonly address: ProxyAddress;
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  private readonly agent: Agent = newAgent({ keepAlive: true, maxSockets: 1 });
 
   constructor(address: ProxyAddress) {
     this.address = address;
@@ -70,7 +70,8 @@ export class ActionProxyClient {
     for (;;) {
       if (signal?.aborted) throw abortError(signal, '/init');
       const error = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
-        const socket = connect({ host: this.address.host, port: this.address.port });
+        // node:net is taken here, as node:http is (node-http.ts): only servers that run containers need it.
+        const socket = process.getBuiltinModule('node:net').connect({ host: this.address.host, port: this.address.port });
         socket.once('connect', () => {
           socket.destroy();
           resolve(undefined);

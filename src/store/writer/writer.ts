@@ -9,7 +9,7 @@
  * choice, writing on the main thread from then on, would keep a second write path for a rare
  * failure and give back the CPU this thread exists to take off the main thread.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { FromWriter, Rows, ToWriter, WriterData } from './protocol.ts';
 import { writerThreadSource } from './source.ts';
 
@@ -94,6 +94,9 @@ export class WriterThread {
     this.startedAt = Date.now();
     const source = writerThreadSource();
     const workerData: WriterData = { file: this.file, ...(source.addonPath === undefined ? {} : { addonPath: source.addonPath }) };
+    // Taken here, not imported: node:worker_threads costs an idle server about 1.8 MB before
+    // any thread exists, and one that has recorded nothing never starts one.
+    const { Worker } = process.getBuiltinModule('node:worker_threads');
     const worker = new Worker(source.entry, { eval: source.eval, workerData, name: 'activation-writer' });
     this.worker = worker;
     this.down = undefined;
