@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { BUNDLE_CLI, buildBundle } from '../scripts/build.ts';
 import { startEdgewhisk } from './edgewhisk.ts';
-import { api, inParallel, load, rssMb, type LoadResult } from './lib.ts';
+import { api, BYTES_PER_MB, BYTES_PER_MIB, inParallel, load, rssMb, type LoadResult } from './lib.ts';
 
-/** Resident memory (MB) of the server process and of its descendants (the isolate worker processes), from /proc. */
+/** Resident memory (MB, 10^6 bytes) of the server process and of its descendants (the isolate worker processes), from /proc. */
 export interface ResidentMb {
   server: number;
   workers: number;
@@ -95,8 +95,9 @@ export async function density(count = Number(process.env.BENCH_DENSITY_ACTIONS ?
       rssAfterFirstRoundMb,
       rssAfterMixMb,
       peakRssMb,
-      withinBudget: peakRssMb.workers <= memoryBudgetMb,
-      isolateHeapMb: read('edgewhisk_isolate_heap_bytes') / 1048576,
+      // The server's budget counts MiB.
+      withinBudget: peakRssMb.workers <= (memoryBudgetMb * BYTES_PER_MIB) / BYTES_PER_MB,
+      isolateHeapMb: read('edgewhisk_isolate_heap_bytes') / BYTES_PER_MB,
       evictions: read('edgewhisk_isolate_evictions_total'),
       coldStarts: read('edgewhisk_cold_starts_total'),
     };
@@ -112,7 +113,7 @@ const mb = (value: number): string => value.toFixed(0);
 export function densitySummary(d: DensityResult): string {
   const at = (r: ResidentMb): string => `workers ${mb(r.workers)} + server ${mb(r.server)} = ${mb(r.total)}`;
   return (
-    `${d.withinBudget ? 'within' : 'OVER'} budget: worker processes peak ${mb(d.peakRssMb.workers)} MB of ${d.memoryBudgetMb} MB; ` +
+    `${d.withinBudget ? 'within' : 'OVER'} budget: worker processes peak ${mb(d.peakRssMb.workers)} MB of ${mb((d.memoryBudgetMb * BYTES_PER_MIB) / BYTES_PER_MB)} MB (--memory-budget ${d.memoryBudgetMb} MiB); ` +
     `${d.firstRoundFailures} failures in the first round, ${d.mix.errors + d.mix.non2xx} in the mix; RSS MB at start ${at(d.rssAtStartMb)}, ` +
     `after the first round ${at(d.rssAfterFirstRoundMb)}, after the mix ${at(d.rssAfterMixMb)}, peak server ${mb(d.peakRssMb.server)}, total ${mb(d.peakRssMb.total)}; ` +
     `warm isolates' heap ${mb(d.isolateHeapMb)} MB; ${d.coldStarts} cold starts, ${d.evictions} evictions; mix ${mb(d.mix.requestsPerSec)} req/s`

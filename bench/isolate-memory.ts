@@ -9,9 +9,11 @@
  */
 import { DEFAULT_LIMITS } from '../src/openwhisk/limits.ts';
 import { IsolatePool } from '../src/runners/isolate/pool.ts';
+import { BYTES_PER_MB, BYTES_PER_MIB } from './units.ts';
 
 const count = Number(process.argv[2] ?? 500);
-const rssMb = (): number => process.memoryUsage.rss() / 1048576;
+// MB = 10^6 bytes, as every suite reports memory (bench/lib.ts); the pool's heapMb counts MiB.
+const rssMb = (): number => process.memoryUsage.rss() / BYTES_PER_MB;
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, Number(process.env.SETTLE_MS ?? 300)));
 
 const pool = new IsolatePool({ memoryBudgetMb: 1 << 20, maxInstancesPerAction: 1, fastSliceMs: 10, now: Date.now });
@@ -35,10 +37,11 @@ for (let i = count; i < 2 * count; i++) await pool.run({ action: action(i), para
 await settle();
 const again = rssMb();
 const perIsolate = (warm - before) / count;
-const heapPer = stats.heapMb / stats.instances;
+const heapMb = (stats.heapMb * BYTES_PER_MIB) / BYTES_PER_MB;
+const heapPer = heapMb / stats.instances;
 console.log(
   `${count} warm isolates: RSS ${before.toFixed(1)} → ${warm.toFixed(1)} MB (+${perIsolate.toFixed(2)} MB each); ` +
-    `measured heap ${stats.heapMb.toFixed(1)} MB in ${stats.instances} (${heapPer.toFixed(2)} MB each); ` +
+    `measured heap ${heapMb.toFixed(1)} MB in ${stats.instances} (${heapPer.toFixed(2)} MB each); ` +
     `beyond the heap ${(perIsolate - heapPer).toFixed(2)} MB each; all evicted: RSS ${after.toFixed(1)} MB; ${count} new ones: RSS ${again.toFixed(1)} MB`,
 );
 await pool.close();

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { announcedUrl } from '../src/cli/listening.ts';
+import { BYTES_PER_MB, BYTES_PER_MIB } from './units.ts';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
 export const NODE = process.execPath;
@@ -36,7 +37,7 @@ export interface LoadResult {
 }
 
 /** `taskset -c CORE cmd …` where taskset exists, so server and load do not share a core. */
-function pinned(core: string | undefined, cmd: string, args: string[]): [string, string[]] {
+export function pinned(core: string | undefined, cmd: string, args: string[]): [string, string[]] {
   if (!HAS_TASKSET || core === undefined) return [cmd, args];
   return ['taskset', ['-c', core, cmd, ...args]];
 }
@@ -235,14 +236,16 @@ export function header(title: string, command: string): Record<string, unknown> 
   return info;
 }
 
-/** Resident memory of a process in MB, from /proc (Linux). */
+export { BYTES_PER_MB, BYTES_PER_MIB };
+
+/** Resident memory of a process in MB (10^6 bytes), from /proc (Linux): VmRSS counts KiB. */
 export function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-  return kb / 1024;
+  const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return (kib * 1024) / BYTES_PER_MB;
 }
 
-/** Resident memory of a process and all its descendants (the isolate worker processes), in MB. */
+/** Resident memory of a process and all its descendants (the isolate worker processes), in MB (10^6 bytes). */
 export function treeRssMb(pid: number): number {
   let total = 0;
   const pending = [pid];

@@ -2,27 +2,31 @@
  * Suite "process": time from spawn to the first served request (GET /api/v1 answering 200), and
  * idle RSS a second after it, of the server as `npm start` runs it: the bundle scripts/build.ts
  * makes (built first), `node dist/server/cli.js serve`. RSS counts the server process and every
- * process under it (isolate workers, when any are running).
+ * process under it (isolate workers, when any are running), in MB = 10^6 bytes (bench/units.ts).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUNDLE_CLI, buildBundle } from '../scripts/build.ts';
-import { NODE, percentile, ROOT, treeRssMb } from './lib.ts';
+import { NODE, percentile, pinned, ROOT, treeRssMb } from './lib.ts';
 
 export interface ProcessResult {
   runs: number;
   spawnToFirstRequestP50Ms: number;
   spawnToFirstRequestMaxMs: number;
-  /** Server process and its isolate worker processes together. */
+  /** Server process and its isolate worker processes together, in MB (10^6 bytes). */
   idleRssMb: number;
 }
 
 async function once(port: number): Promise<{ ms: number; rss: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'edgewhisk-bench-'));
   const started = performance.now();
-  const child = spawn(NODE, [BUNDLE_CLI, 'serve', '--port', String(port), '--data-dir', dataDir], { cwd: ROOT, stdio: 'ignore' });
+  // On core 0, as every suite runs the server (this process, polling every 2 ms, is on core 1):
+  // sharing a core with the poller made the start-up look 30-50 ms slower. taskset execs node
+  // (same pid).
+  const [cmd, args] = pinned('0', NODE, [BUNDLE_CLI, 'serve', '--port', String(port), '--data-dir', dataDir]);
+  const child = spawn(cmd, args, { cwd: ROOT, stdio: 'ignore' });
   try {
     for (;;) {
       try {

@@ -71,7 +71,7 @@ console.log(
 );
 console.log(
   `process: spawn to first served request p50 ${proc.spawnToFirstRequestP50Ms.toFixed(0)} ms (max ${proc.spawnToFirstRequestMaxMs.toFixed(0)} ms), ` +
-    `idle RSS ${proc.idleRssMb.toFixed(0)} MB`,
+    `idle RSS ${proc.idleRssMb.toFixed(1)} MB (10^6 bytes)`,
 );
 
 const dir = join(ROOT, 'bench/results');
@@ -81,6 +81,8 @@ const results = {
   started: started.toISOString(),
   seconds: (Date.now() - started.getTime()) / 1000,
   machine: info,
+  // Every *Mb figure (density, process); the server's own --memory-budget counts MiB.
+  memoryUnit: 'MB = 10^6 bytes',
   ceiling: base,
   webAction: web,
   peers: peer ? { workerd: peer.workerd ?? null, workerdVersion: peer.workerdVersion ?? null, workerdSkipped: peer.workerdSkipped ?? null, nodeVm: peer.nodeVm } : null,
