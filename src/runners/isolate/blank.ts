@@ -155,18 +155,26 @@ function wireBlank(isolate: ivm.Isolate, context: ivm.Context, memoryMb: number)
 }
 
 /**
- * A blank isolate takes ~2.4 ms to make (new Isolate alone ~1.3 ms, synchronous, on the event loop).
- * Made right after a take, it delayed the very cold start that took one, its init and first call
- * waiting behind it; a few ms later the cold start is answered.
+ * A blank isolate takes ~2.3 ms of a core to make (new Isolate ~1.1 ms, synchronous, on the event
+ * loop; the rest on isolated-vm's threads). Made while a call is under way — the cold start that
+ * took a blank, or the next one — it delayed that call by about as much wherever the refill and
+ * the calls share a core (the server process, the isolate worker and their threads pinned to one).
+ * So the refill after a take starts once that cold start has answered (coldStartDone), at least
+ * REFILL_AFTER_ANSWER_MS later (read on the real clock: libuv's timers run on a clock that can lag
+ * it by a loop turn), by when the answer has left and the server has recorded it and replied;
+ * REFILL_AFTER_TAKE_MS is the fallback for a cold start that runs on.
  */
-const REFILL_AFTER_TAKE_MS = 8;
+const REFILL_AFTER_TAKE_MS = 50;
+const REFILL_AFTER_ANSWER_MS = 1;
 
 /** Keeps `count` blank isolates of one memory size ready, refilled off the request path. */
 export class BlankIsolates {
   private readonly ready: BlankIsolate[] = [];
   private readonly memoryMb: number;
   private readonly count: number;
-  private refillScheduled = false;
+  /** The timer of a refill waiting to start, and when it is due (performance.now()). */
+  private timer: NodeJS.Timeout | undefined;
+  private due = 0;
   private closed = false;
   /** A refill being made on isolated-vm's threads: close waits for it (see close). */
   private making: Promise<unknown> | undefined;
@@ -174,7 +182,12 @@ export class BlankIsolates {
   constructor(memoryMb: number, count: number) {
     this.memoryMb = memoryMb;
     this.count = count;
-    this.scheduleRefill();
+    this.scheduleRefill(0);
+  }
+
+  /** Blank isolates ready now. */
+  get stocked(): number {
+    return this.ready.length;
   }
 
   /** A ready blank isolate when one of this size is waiting, else a fresh one. */
@@ -185,47 +198,62 @@ export class BlankIsolates {
     return blank ?? makeBlankIsolate(memoryMb);
   }
 
+  /** A cold start has answered: a refill waiting for it starts soon. */
+  coldStartDone(): void {
+    this.scheduleRefill(REFILL_AFTER_ANSWER_MS);
+  }
+
   /**
    * Disposes the ready isolates, and waits for a refill being made (it is then disposed too): a
-   * process that exits while isolated-vm's threads still compile or run in an isolate aborts
-   * (SIGABRT, "terminate called without an active exception": a test file's worker did so after
-   * its last test).
+   * process should not exit while isolated-vm's threads still compile or run in an isolate.
    */
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
     for (const blank of this.ready.splice(0)) blank.isolate.dispose();
     await this.making;
   }
 
-  /** One isolate per turn so the loop stays responsive; `delayMs` after a take (see REFILL_AFTER_TAKE_MS). */
-  private scheduleRefill(delayMs = 0): void {
-    if (this.refillScheduled || this.closed || this.count === 0) return;
-    this.refillScheduled = true;
-    const refill = (): void => {
-      if (this.closed || this.ready.length >= this.count) {
-        this.refillScheduled = false;
-        return;
-      }
-      this.making = makeBlankIsolateOffLoop(this.memoryMb).then(
-        (blank) => {
-          this.refillScheduled = false;
-          if (this.closed) {
-            blank.isolate.dispose();
-            return;
-          }
-          this.ready.push(blank);
-          this.scheduleRefill();
-        },
-        (error: unknown) => {
-          // Takes make their own then; the next take tries the refill again.
-          this.refillScheduled = false;
-          console.error('blank isolate refill failed:', error);
-        },
-      ).finally(() => {
+  /** One blank at a time; a refill already waiting starts at the earlier of the two times. */
+  private scheduleRefill(delayMs: number): void {
+    if (this.making !== undefined || this.closed || this.ready.length >= this.count) return;
+    const due = performance.now() + delayMs;
+    if (this.timer !== undefined) {
+      if (due >= this.due) return;
+      clearTimeout(this.timer);
+    }
+    this.due = due;
+    this.arm(delayMs);
+  }
+
+  private arm(delayMs: number): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const left = this.due - performance.now();
+      if (left > 0) this.arm(Math.ceil(left));
+      else this.refill();
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private refill(): void {
+    if (this.closed || this.ready.length >= this.count) return;
+    this.making = makeBlankIsolateOffLoop(this.memoryMb).then(
+      (blank) => {
         this.making = undefined;
-      });
-    };
-    if (delayMs > 0) setTimeout(refill, delayMs).unref();
-    else setImmediate(refill).unref();
+        if (this.closed) {
+          blank.isolate.dispose();
+          return;
+        }
+        this.ready.push(blank);
+        this.scheduleRefill(0);
+      },
+      (error: unknown) => {
+        // Takes make their own then; the next take tries the refill again.
+        this.making = undefined;
+        console.error('blank isolate refill failed:', error);
+      },
+    );
   }
 }

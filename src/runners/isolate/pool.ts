@@ -297,6 +297,8 @@ export class IsolatePool implements Runner {
   private afterCall(instance: IsolateInstance, outcome: CallOutcome): void {
     // A call ended: its instance may be evicted now to make room for a waiting one.
     if (this.roomWaiters.length > 0) this.roomWaiters.shift()!();
+    // The call that made this instance has its answer (initTime marks it; a failed init is one too).
+    if (outcome.kind === 'initFailed' || ('initTime' in outcome && outcome.initTime !== undefined)) this.blanks.coldStartDone();
     if (this.retired.has(instance)) {
       if (instance.busy === 0 || !instance.alive) {
         this.retired.delete(instance);

@@ -1,0 +1,54 @@
+/**
+ * The blank-isolate stock (src/runners/isolate/blank.ts): it fills itself, a take is refilled once
+ * the cold start that took it has answered (or, if it runs on, a little later anyway), and what it
+ * hands out runs an action.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { BlankIsolates, type BlankIsolate } from '../../src/runners/isolate/blank.ts';
+import { poll } from '../helpers/api.ts';
+
+function runs(blank: BlankIsolate): unknown {
+  blank.adopt({ onNotify: () => undefined, onRequest: () => undefined, onModule: () => undefined });
+  expect(blank.init.applySync(undefined, ['function main(p) { return { twice: p.n * 2 } }', 'main', '', 1, '{}'])).toBe('OK');
+  const input = JSON.stringify({ p: { n: 21 }, e: {}, logLimit: 1 << 20, resultLimit: 1 << 20 });
+  return JSON.parse(blank.start.applySync(undefined, [input, 1]));
+}
+
+const full = (stock: BlankIsolates, count: number) => poll(async () => (stock.stocked === count ? true : undefined));
+
+describe('BlankIsolates', () => {
+  let stock: BlankIsolates | undefined;
+  afterEach(async () => {
+    await stock?.close();
+    stock = undefined;
+  });
+
+  it('fills its stock, and refills a take once the cold start that took it has answered', async () => {
+    stock = new BlankIsolates(64, 2);
+    await full(stock, 2);
+    const blank = stock.take(64);
+    expect(runs(blank)).toMatchObject({ c: 0, r: { twice: 42 } });
+    blank.isolate.dispose();
+    stock.coldStartDone();
+    await full(stock, 2);
+  });
+
+  it('refills a take whose cold start runs on, all the same', async () => {
+    stock = new BlankIsolates(64, 2);
+    await full(stock, 2);
+    stock.take(64).isolate.dispose();
+    stock.take(64).isolate.dispose();
+    await full(stock, 2);
+  });
+
+  it('an empty stock, or another memory size, makes a blank on the spot', () => {
+    stock = new BlankIsolates(64, 0);
+    const blank = stock.take(64);
+    const other = stock.take(32);
+    expect(other.memoryMb).toBe(32);
+    expect(runs(blank)).toMatchObject({ c: 0, r: { twice: 42 } });
+    blank.isolate.dispose();
+    other.isolate.dispose();
+    expect(stock.stocked).toBe(0);
+  });
+});
