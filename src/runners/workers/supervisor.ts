@@ -45,6 +45,7 @@ import type { IsolatePoolStats } from '../isolate/pool.ts';
 import type { Runner, RunRequest, RunResult } from '../runner.ts';
 import { Channel } from './channel.ts';
 import { WORKER_ENV, type FromWorker, type ToWorker, type WorkerOptions } from './protocol.ts';
+import { Slots } from './slots.ts';
 
 export interface IsolateWorkersOptions {
   /** Shared worker processes; each action always runs in the same one. */
@@ -83,6 +84,7 @@ export interface WorkerCounters {
 }
 
 interface Call {
+  /** Its id in the worker it was last dispatched to (given by that worker's call table). */
   id: number;
   request: RunRequest;
   resolve: (result: RunResult) => void;
@@ -136,7 +138,8 @@ class WorkerProcess {
   role: Role;
   /** Shared workers: their index; the quarantine worker: the index after the last shared one. */
   slot = -1;
-  readonly calls = new Map<number, Call>();
+  /** The calls it runs, by the id sent with each (slots.ts says why not a Map). */
+  readonly calls = new Slots<Call>();
   /** Action keys whose code this process has been sent. */
   readonly known = new Set<string>();
   stats: IsolatePoolStats = EMPTY_STATS;
@@ -214,7 +217,6 @@ export class IsolateWorkers implements Runner {
   private readonly counters: WorkerCounters = { processes: 0, crashes: 0, restarts: 0, recycled: 0, reruns: 0, residentBytes: 0 };
   /** Cold starts and evictions of workers that are gone (the totals never go back). */
   private readonly gone = { coldStarts: 0, evictions: 0 };
-  private nextId = 1;
   private watchdog: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly hardBytes: number;
@@ -234,7 +236,7 @@ export class IsolateWorkers implements Runner {
 
   run(request: RunRequest): Promise<RunResult> {
     return new Promise((resolve) => {
-      const call: Call = { id: this.nextId++, request, resolve, dispatched: this.options.now(), tainted: false, failedStarts: 0 };
+      const call: Call = { id: 0, request, resolve, dispatched: this.options.now(), tainted: false, failedStarts: 0 };
       if (this.closed) return resolve(this.shuttingDown(call));
       this.route(call);
     });
@@ -422,10 +424,9 @@ export class IsolateWorkers implements Runner {
         return;
       case 'output':
       case 'result': {
-        const call = worker.calls.get(message.id);
+        const call = worker.calls.take(message.id);
         if (!call) return;
         this.lastActivity = Date.now();
-        worker.calls.delete(message.id);
         let result: RunResult;
         if (message.t === 'output') {
           const { start, end, initTime } = message;
@@ -440,10 +441,9 @@ export class IsolateWorkers implements Runner {
         return;
       }
       case 'need': {
-        const call = worker.calls.get(message.id);
+        const call = worker.calls.take(message.id);
         if (!call) return;
         worker.known.delete(call.request.action.key);
-        worker.calls.delete(call.id);
         this.dispatch(call, worker);
         return;
       }
@@ -458,7 +458,7 @@ export class IsolateWorkers implements Runner {
         return;
       }
       case 'taint':
-        for (const call of worker.calls.values()) call.tainted = true;
+        for (const call of worker.calls) call.tainted = true;
         return;
       case 'stats':
         worker.stats = message.stats;
@@ -514,8 +514,7 @@ export class IsolateWorkers implements Runner {
 
   /** The calls a dead worker still had: the culprit, bystanders run again, or failures. */
   private settleOrphans(worker: WorkerProcess, expected: boolean): void {
-    const calls = [...worker.calls.values()];
-    worker.calls.clear();
+    const calls = worker.calls.drain();
     if (!worker.ready) return this.resend(calls, worker.role === 'solo');
     // Actions that timed out here lately may have left a thread running: suspects too.
     const now = Date.now();
@@ -583,7 +582,7 @@ export class IsolateWorkers implements Runner {
 
   private dispatch(call: Call, worker: WorkerProcess): void {
     const { action, apiKey } = call.request;
-    worker.calls.set(call.id, call);
+    call.id = worker.calls.add(call);
     this.lastActivity = Date.now();
     const message: ToWorker = { t: 'run', id: call.id, key: action.key };
     if (apiKey !== undefined) message.apiKey = apiKey;
