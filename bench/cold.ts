@@ -1,6 +1,6 @@
 /** Suite "cold": the first invoke of N freshly created actions, end to end over HTTP (one at a time). */
 import { startEdgewhisk } from './edgewhisk.ts';
-import { api, percentile } from './lib.ts';
+import { api, percentile, processCpuMs, processTree } from './lib.ts';
 
 export interface ColdResult {
   actions: number;
@@ -15,6 +15,15 @@ export interface ColdResult {
    * wake-ups of two processes, not the server.
    */
   httpFloorP50Ms: number;
+  /**
+   * CPU time (all threads) per action during the cold starts, its PUT included, of the server
+   * process and of the isolate worker that ran the cold starts (the busiest one): what a cold start
+   * costs the machine, apart from the latency figures' noise (they also hold waiting for a core
+   * something else holds). From the second action on: the first starts the worker process.
+   */
+  serverCpuMsPerAction: number;
+  /** The same for the other worker processes (the spare, which starts at some point of the run). */
+  otherWorkersCpuMsPerAction: number;
 }
 
 export async function coldStart(count = Number(process.env.BENCH_COLD_ACTIONS ?? 200)): Promise<ColdResult> {
@@ -30,7 +39,9 @@ export async function coldStart(count = Number(process.env.BENCH_COLD_ACTIONS ??
     }
     const latencies: number[] = [];
     const initTimes: number[] = [];
+    let cpuBefore = new Map<number, number>();
     for (let i = 0; i < count; i++) {
+      if (i === 1) cpuBefore = cpuByProcess(server.child.pid!);
       // Distinct code per action, so nothing can be shared between them but the prelude.
       await server.createAction(`cold${i}`, `function main(p) { return { n: ${i}, hello: p.name } }`);
       const started = performance.now();
@@ -42,6 +53,7 @@ export async function coldStart(count = Number(process.env.BENCH_COLD_ACTIONS ??
       if (typeof init?.value !== 'number') throw new Error(`cold invoke ${i} has no initTime annotation`);
       initTimes.push(init.value);
     }
+    const cpu = cpuPerAction(server.child.pid!, cpuBefore, count - 1);
     return {
       actions: count,
       p50Ms: percentile(latencies, 50),
@@ -49,10 +61,26 @@ export async function coldStart(count = Number(process.env.BENCH_COLD_ACTIONS ??
       maxMs: Math.max(...latencies),
       initTimeP50Ms: percentile(initTimes, 50),
       httpFloorP50Ms: percentile(floor, 50),
+      serverCpuMsPerAction: cpu.server + cpu.busiestWorker,
+      otherWorkersCpuMsPerAction: cpu.otherWorkers,
     };
   } finally {
     await server.stop();
   }
+}
+
+function cpuByProcess(serverPid: number): Map<number, number> {
+  return new Map(processTree(serverPid).map((pid) => [pid, processCpuMs(pid)]));
+}
+
+/** CPU ms per action since `before`, of the server, the busiest worker, and the other workers (new ones whole). */
+function cpuPerAction(serverPid: number, before: Map<number, number>, actions: number): { server: number; busiestWorker: number; otherWorkers: number } {
+  const used = [...cpuByProcess(serverPid)].map(([pid, ms]) => ({ pid, ms: ms - (before.get(pid) ?? 0) }));
+  const server = used.find((p) => p.pid === serverPid)?.ms ?? 0;
+  const workers = used.filter((p) => p.pid !== serverPid).map((p) => p.ms).sort((a, b) => b - a);
+  const busiestWorker = workers[0] ?? 0;
+  const otherWorkers = workers.slice(1).reduce((sum, ms) => sum + ms, 0);
+  return { server: server / actions, busiestWorker: busiestWorker / actions, otherWorkers: otherWorkers / actions };
 }
 
 if (import.meta.main) {

@@ -248,18 +248,46 @@ export function rssMb(pid: number): number {
 /** Resident memory of a process and all its descendants (the isolate worker processes), in MB (10^6 bytes). */
 export function treeRssMb(pid: number): number {
   let total = 0;
-  const pending = [pid];
-  while (pending.length > 0) {
-    const next = pending.pop()!;
+  for (const next of processTree(pid)) {
     try {
       total += rssMb(next);
-      const children = readFileSync(`/proc/${next}/task/${next}/children`, 'utf8').trim();
-      if (children) pending.push(...children.split(/\s+/).map(Number));
     } catch {
       // the process ended meanwhile
     }
   }
   return total;
+}
+
+/** The pids of a process and all its descendants, from /proc (Linux). */
+export function processTree(pid: number): number[] {
+  const found: number[] = [];
+  const pending = [pid];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    try {
+      const children = readFileSync(`/proc/${next}/task/${next}/children`, 'utf8').trim();
+      found.push(next);
+      if (children) pending.push(...children.split(/\s+/).map(Number));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return found;
+}
+
+/** Linux's USER_HZ: /proc counts CPU time in these ticks (100 a second on every common build). */
+const CLOCK_TICKS_PER_S = 100;
+
+/** CPU time (user + system, ms) a process has used so far, all its threads, from /proc (10 ms resolution); 0 once it ended. */
+export function processCpuMs(pid: number): number {
+  try {
+    // The fields after the command name (in parentheses, may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return 0;
+  }
 }
 
 /** Calls `check` every `intervalMs` until it returns a value other than undefined; throws after `timeoutMs`. */
