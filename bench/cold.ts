@@ -1,9 +1,13 @@
 /** Suite "cold": the first invoke of N freshly created actions, end to end over HTTP (one at a time). */
 import { startEdgewhisk } from './edgewhisk.ts';
-import { api, percentile, processCpuMs, processTree } from './lib.ts';
+import { fetchClient, httpClient, percentile, processCpuMs, processTree } from './lib.ts';
+
+/** `http`: node:http, one kept-alive connection; `fetch`: Node's fetch (the suite's client until 2026-11). */
+export type ColdClient = 'http' | 'fetch';
 
 export interface ColdResult {
   actions: number;
+  client: ColdClient;
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
@@ -26,14 +30,17 @@ export interface ColdResult {
   otherWorkersCpuMsPerAction: number;
 }
 
-export async function coldStart(count = Number(process.env.BENCH_COLD_ACTIONS ?? 200)): Promise<ColdResult> {
+export async function coldStart(
+  count = Number(process.env.BENCH_COLD_ACTIONS ?? 200),
+  client: ColdClient = process.env.BENCH_COLD_CLIENT === 'fetch' ? 'fetch' : 'http',
+): Promise<ColdResult> {
   const server = await startEdgewhisk();
+  const send = client === 'fetch' ? fetchClient(server.url) : httpClient(server.url);
   try {
     const floor: number[] = [];
     for (let i = 0; i < count; i++) {
       const started = performance.now();
-      const res = await api(server.url, 'GET', '/api/v1');
-      await res.text();
+      const res = await send('GET', '/api/v1');
       floor.push(performance.now() - started);
       if (res.status !== 200) throw new Error(`GET /api/v1 answered ${res.status}`);
     }
@@ -43,10 +50,12 @@ export async function coldStart(count = Number(process.env.BENCH_COLD_ACTIONS ??
     for (let i = 0; i < count; i++) {
       if (i === 1) cpuBefore = cpuByProcess(server.child.pid!);
       // Distinct code per action, so nothing can be shared between them but the prelude.
-      await server.createAction(`cold${i}`, `function main(p) { return { n: ${i}, hello: p.name } }`);
+      const code = `function main(p) { return { n: ${i}, hello: p.name } }`;
+      const put = await send('PUT', `/api/v1/namespaces/_/actions/cold${i}?overwrite=true`, { exec: { kind: 'nodejs:default', code } });
+      if (put.status !== 200) throw new Error(`PUT cold${i}: ${put.status} ${put.text}`);
       const started = performance.now();
-      const res = await api(server.url, 'POST', `/api/v1/namespaces/_/actions/cold${i}?blocking=true`, { name: 'x' });
-      const record = (await res.json()) as { annotations: { key: string; value: unknown }[] };
+      const res = await send('POST', `/api/v1/namespaces/_/actions/cold${i}?blocking=true`, { name: 'x' });
+      const record = JSON.parse(res.text) as { annotations: { key: string; value: unknown }[] };
       latencies.push(performance.now() - started);
       if (res.status !== 200) throw new Error(`cold invoke ${i} answered ${res.status}`);
       const init = record.annotations.find((a) => a.key === 'initTime');
@@ -56,6 +65,7 @@ export async function coldStart(count = Number(process.env.BENCH_COLD_ACTIONS ??
     const cpu = cpuPerAction(server.child.pid!, cpuBefore, count - 1);
     return {
       actions: count,
+      client,
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
       maxMs: Math.max(...latencies),
