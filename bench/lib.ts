@@ -3,6 +3,7 @@
  * wrk (or autocannon when wrk is missing), and report requests/s and latency percentiles.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -238,6 +239,50 @@ export function header(title: string, command: string): Record<string, unknown> 
 
 export { BYTES_PER_MB, BYTES_PER_MIB };
 
+/** An answer read whole: status and body text. */
+export interface Answer {
+  status: number;
+  text: string;
+}
+
+/** Sends an API request as the guest and reads the answer whole. */
+export type ApiClient = (method: string, path: string, body?: unknown) => Promise<Answer>;
+
+/** The API through `fetch` (undici): what most Node code would use. */
+export function fetchClient(url: string): ApiClient {
+  return async (method, path, body) => {
+    const res = await api(url, method, path, body);
+    return { status: res.status, text: await res.text() };
+  };
+}
+
+/**
+ * The API through node:http over one kept-alive connection: fewer layers than fetch between the
+ * socket and the caller, so less of a round trip's time is the client's own (its GET floor here
+ * is about half of fetch's).
+ */
+export function httpClient(url: string): ApiClient {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  return (method, path, body) =>
+    new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const headers: Record<string, string | number> = { authorization: GUEST_AUTH };
+      if (payload !== undefined) {
+        headers['content-type'] = 'application/json';
+        headers['content-length'] = Buffer.byteLength(payload);
+      }
+      const req = request(`${url}${path}`, { method, agent, headers }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+}
+
 /** Resident memory of a process in MB (10^6 bytes), from /proc (Linux): VmRSS counts KiB. */
 export function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -248,18 +293,46 @@ export function rssMb(pid: number): number {
 /** Resident memory of a process and all its descendants (the isolate worker processes), in MB (10^6 bytes). */
 export function treeRssMb(pid: number): number {
   let total = 0;
-  const pending = [pid];
-  while (pending.length > 0) {
-    const next = pending.pop()!;
+  for (const next of processTree(pid)) {
     try {
       total += rssMb(next);
-      const children = readFileSync(`/proc/${next}/task/${next}/children`, 'utf8').trim();
-      if (children) pending.push(...children.split(/\s+/).map(Number));
     } catch {
       // the process ended meanwhile
     }
   }
   return total;
+}
+
+/** The pids of a process and all its descendants, from /proc (Linux). */
+export function processTree(pid: number): number[] {
+  const found: number[] = [];
+  const pending = [pid];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    try {
+      const children = readFileSync(`/proc/${next}/task/${next}/children`, 'utf8').trim();
+      found.push(next);
+      if (children) pending.push(...children.split(/\s+/).map(Number));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return found;
+}
+
+/** Linux's USER_HZ: /proc counts CPU time in these ticks (100 a second on every common build). */
+const CLOCK_TICKS_PER_S = 100;
+
+/** CPU time (user + system, ms) a process has used so far, all its threads, from /proc (10 ms resolution); 0 once it ended. */
+export function processCpuMs(pid: number): number {
+  try {
+    // The fields after the command name (in parentheses, may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return 0;
+  }
 }
 
 /** Calls `check` every `intervalMs` until it returns a value other than undefined; throws after `timeoutMs`. */
