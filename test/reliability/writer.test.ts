@@ -151,6 +151,34 @@ describe('the writer thread (store level)', () => {
     }, 5000, 50);
   }
 
+  it('a batch of many records (inserted many rows to a statement) stores each one whole, a repeated id as its last version', async () => {
+    // 100 records in one message: three statements of 32 rows, then 4 rows one at a time.
+    const records = Array.from({ length: 100 }, (_, i) => record(1_000_000 + i, { i }));
+    // An id written twice in one batch (first in the many-row part, again in the rest) keeps the later record.
+    const replaced = { ...records[5]!, start: 2_000_000, response: activationResponse(0, { replaced: true }) } as Activation;
+    for (const r of records) store.append(r, `path-${r.start}`);
+    store.append(replaced, 'path-replaced');
+    for (const [i, r] of records.entries()) {
+      const stored = await store.get('guest', r.activationId);
+      if (i === 5) {
+        expect(stored).toMatchObject({ activationId: r.activationId, start: 2_000_000, response: { result: { replaced: true } } });
+        continue;
+      }
+      expect(stored, `record ${i}`).toMatchObject({ activationId: r.activationId, namespace: 'guest', name: 'a', start: 1_000_000 + i, response: { result: { i } } });
+    }
+    const paths = new Database(join(dataDir, 'edgewhisk.db'), { readonly: true });
+    try {
+      const rows = paths.prepare<[], { id: string; path: string }>('SELECT id, path FROM activations WHERE start >= 1000000 AND start < 3000000').all();
+      expect(rows).toHaveLength(100);
+      for (const row of rows) {
+        const start = records.find((r) => r.activationId === row.id)!.start;
+        expect(row.path).toBe(row.id === replaced.activationId ? 'path-replaced' : `path-${start}`);
+      }
+    } finally {
+      paths.close();
+    }
+  });
+
   it('retention deletes in the thread, and says how many', async () => {
     const old = [record(5000), record(6000)];
     const fresh = record();

@@ -53,9 +53,16 @@ function loadAddon(path: string): object {
 }
 
 const db = openWriterConnection(file, addonPath === undefined ? undefined : loadAddon(addonPath));
-const insert = db.prepare<[string, string, string, number, string]>(
-  'INSERT OR REPLACE INTO activations (id, namespace, path, start, doc) VALUES (?, ?, ?, ?, ?)',
-);
+const INSERT = 'INSERT OR REPLACE INTO activations (id, namespace, path, start, doc) VALUES ';
+const insert = db.prepare<[string, string, string, number, string]>(`${INSERT}(?, ?, ?, ?, ?)`);
+/**
+ * Rows inserted by one statement where a batch has that many: each statement run costs its own
+ * setup and binding calls, a fifth of a row's cost one at a time (scratch benchmark of this table:
+ * 8.1 µs a row one by one, 5.7-6.3 in statements of 64; 32 keeps the statement's 160 parameters
+ * small).
+ */
+const ROWS_PER_STATEMENT = 32;
+const insertMany = db.prepare<unknown[]>(INSERT + Array.from({ length: ROWS_PER_STATEMENT }, () => '(?, ?, ?, ?, ?)').join(', '));
 const deleteOlder = db.prepare<[number]>('DELETE FROM activations WHERE start < ?');
 const pageSize = db.pragma('page_size', { simple: true }) as number;
 /** Estimated WAL pages written since the last checkpoint. */
@@ -66,12 +73,12 @@ let quietTimer: NodeJS.Timeout | undefined;
 /** Inserts every row of `batches` (one transaction); returns the bytes written, for the estimate. */
 const insertAll = db.transaction((batches: Rows[]): number => {
   let bytes = 0;
+  const statementFields = ROWS_PER_STATEMENT * ROW_FIELDS;
   for (const rows of batches) {
-    for (let i = 0; i < rows.length; i += ROW_FIELDS) {
-      const doc = rows[i + 4] as string;
-      insert.run(rows[i] as string, rows[i + 1] as string, rows[i + 2] as string, rows[i + 3] as number, doc);
-      bytes += doc.length + ROW_OVERHEAD_BYTES;
-    }
+    let i = 0;
+    for (; i + statementFields <= rows.length; i += statementFields) insertMany.run(...rows.slice(i, i + statementFields));
+    for (; i < rows.length; i += ROW_FIELDS) insert.run(rows[i] as string, rows[i + 1] as string, rows[i + 2] as string, rows[i + 3] as number, rows[i + 4] as string);
+    for (let doc = 4; doc < rows.length; doc += ROW_FIELDS) bytes += (rows[doc] as string).length + ROW_OVERHEAD_BYTES;
   }
   return bytes;
 });
