@@ -48,7 +48,7 @@ add('warm blocking invoke, record persisted', invoke);
 add('non-blocking invoke (202 accepted)', [nonBlocking.accepted]);
 add('blocking invoke of a 3-action sequence', sequence.sequence);
 latencyRow(`trigger fan-out: fire to all ${sequence.fanOut.rules} rule records readable (${sequence.fanOut.fires} fires)`, sequence.fanOut);
-latencyRow(`cold start: first invoke of ${cold.actions} new actions (${cold.client} client, HTTP floor p50 ${cold.httpFloorP50Ms.toFixed(2)} ms; initTime p50 ${cold.initTimeP50Ms} ms; ${cold.serverCpuMsPerAction.toFixed(1)} ms CPU per action)`, cold);
+latencyRow(`cold start: first invoke of ${cold.actions} new actions (${cold.client} client, HTTP floor p50 ${cold.httpFloorP50Ms.toFixed(2)} ms; initTime p50 ${cold.initTimeP50Ms} ms; ${cold.serverCpuMsPerAction.toFixed(1)} ms CPU per action; the server's first invoke, which starts its worker process, ${cold.firstInvokeMs.toFixed(0)} ms)`, cold);
 add(`density: random mix over ${dense.actions} actions (budget ${dense.memoryBudgetMb} MB)`, [dense.mix]);
 console.table(rows);
 if (peer?.workerdSkipped) console.log(`peers: workerd skipped, ${peer.workerdSkipped}`);
