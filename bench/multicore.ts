@@ -10,9 +10,9 @@
  * (wakeup.ts): what a hop between processes costs across cores compared with on one core.
  */
 import { DEFAULTS } from '../src/config.ts';
-import { HELLO, startEdgewhisk, warmUp, type BenchServer } from './edgewhisk.ts';
+import { startEdgewhisk, type BenchServer } from './edgewhisk.ts';
 import { HAS_TASKSET, loadAll, SECONDS, type LoadResult } from './lib.ts';
-import { webAction } from './web.ts';
+import { warmHelloWebAction, webAction } from './web.ts';
 import { wakeup, type WakeupResult } from './wakeup.ts';
 
 export interface MultiCoreResult {
@@ -28,10 +28,7 @@ export interface MultiCoreResult {
 
 async function helloServer(core: string): Promise<{ server: BenchServer; url: string }> {
   const server = await startEdgewhisk([], core);
-  await server.createAction('hello', HELLO, { annotations: [{ key: 'web-export', value: true }] });
-  const url = `${server.url}/api/v1/web/guest/default/hello.json?name=world`;
-  await warmUp(url);
-  return { server, url };
+  return { server, url: await warmHelloWebAction(server) };
 }
 
 /** Two servers, one per core, each loaded from the other core at once. */
