@@ -1,5 +1,5 @@
 /** Basic authentication of `uuid:key` credentials against hashed keys, in constant time. */
-import { timingSafeEqual } from 'node:crypto';
+import { nodeCrypto } from './crypto.ts';
 import { ApiError } from './errors.ts';
 import { hashKey, type NamespaceStore } from './store/namespaces.ts';
 
@@ -60,7 +60,7 @@ export class Authenticator {
     // Hash even when the uuid is unknown, so a miss costs the same as a wrong key.
     const given = hashKey(key);
     if (!record) return undefined;
-    if (!timingSafeEqual(given, record.keyHash)) return undefined;
+    if (!nodeCrypto().timingSafeEqual(given, record.keyHash)) return undefined;
     if (record.wellKnown && !this.allowWellKnownKeys) return undefined;
     return { namespace: record.name, authKey: decoded };
   }

@@ -1,5 +1,5 @@
 /** Identifiers on the wire: OpenWhisk activation ids and transaction ids are 32 lowercase hex chars. */
-import { randomFillSync } from 'node:crypto';
+import { nodeCrypto } from './crypto.ts';
 
 /**
  * Random hex digits drawn from the CSPRNG in blocks: one randomFillSync per 256 ids instead of one
@@ -12,7 +12,7 @@ let offset = 0;
 
 function randomHex(digits: number): string {
   if (offset + digits > hex.length) {
-    hex = randomFillSync(pool).toString('hex');
+    hex = nodeCrypto().randomFillSync(pool).toString('hex');
     offset = 0;
   }
   const taken = hex.slice(offset, offset + digits);
@@ -29,8 +29,15 @@ export function newActivationId(): string {
   return Date.now().toString(16).padStart(12, '0') + randomHex(20);
 }
 
+/**
+ * Transaction ids only tie log lines and replies together, so they come from Math.random, as
+ * upstream's come from scala.util.Random (TransactionId.generateTid) — which also spares a server
+ * answering its first requests from loading node:crypto (src/crypto.ts).
+ */
 export function newTransactionId(): string {
-  return randomHex(32);
+  let id = '';
+  for (let i = 0; i < 4; i++) id += (Math.random() * 0x1_0000_0000 >>> 0).toString(16).padStart(8, '0');
+  return id;
 }
 
 const ACTIVATION_ID = /^[0-9a-f]{32}$/;

@@ -1,5 +1,5 @@
 /** Namespaces and their API keys. Keys are stored as SHA-256 hashes: they are random, high-entropy secrets. */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { nodeCrypto } from '../crypto.ts';
 import type { Db } from './db.ts';
 
 /** OpenWhisk's published development keys (uuid:key), seeded so existing tools work out of the box. */
@@ -7,6 +7,15 @@ export const WELL_KNOWN_KEYS = {
   guest: '23bc46b1-71f6-4ed5-8c54-816aa4f8c502:123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP',
   'whisk.system': '789c46b1-71f6-4ed5-8c54-816aa4f8c502:abczO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP',
 } as const;
+
+/**
+ * SHA-256 of those keys (hashKey), written out so that seeding a new database does not load
+ * node:crypto (src/crypto.ts); test/store/namespaces.test.ts checks them against hashKey.
+ */
+export const WELL_KNOWN_KEY_HASHES: Record<keyof typeof WELL_KNOWN_KEYS, string> = {
+  guest: '67431a47497f99a49b5c9e99f5433230b4f09ac09662ba8ee2b3a46ad3c71937',
+  'whisk.system': 'f5fdf89c699e58be24c522d9187f04b751199c02e1d9f60fdbf0d65799b95fd6',
+};
 
 export interface NamespaceRecord {
   name: string;
@@ -16,7 +25,7 @@ export interface NamespaceRecord {
 }
 
 export function hashKey(key: string): Buffer {
-  return createHash('sha256').update(key).digest();
+  return nodeCrypto().createHash('sha256').update(key).digest();
 }
 
 export class NamespaceStore {
@@ -44,10 +53,10 @@ export class NamespaceStore {
   /** Seeds guest and whisk.system with OpenWhisk's well-known keys if they are missing. */
   seedWellKnown(now: number): void {
     this.db.transaction(() => {
-      for (const [name, auth] of Object.entries(WELL_KNOWN_KEYS)) {
+      for (const name of Object.keys(WELL_KNOWN_KEYS) as (keyof typeof WELL_KNOWN_KEYS)[]) {
         if (this.exists(name)) continue;
-        const [uuid, key] = auth.split(':') as [string, string];
-        this.insertStmt.run(name, uuid, hashKey(key).toString('hex'), 1, now);
+        const uuid = WELL_KNOWN_KEYS[name].split(':')[0]!;
+        this.insertStmt.run(name, uuid, WELL_KNOWN_KEY_HASHES[name], 1, now);
       }
     })();
   }
@@ -73,8 +82,8 @@ export class NamespaceStore {
 
   /** Creates a namespace with a fresh random key and returns its `uuid:key` credential (shown once). */
   create(name: string, now: number): string {
-    const uuid = randomUUID();
-    const key = randomBytes(48).toString('base64url').slice(0, 64);
+    const uuid = nodeCrypto().randomUUID();
+    const key = nodeCrypto().randomBytes(48).toString('base64url').slice(0, 64);
     this.insertStmt.run(name, uuid, hashKey(key).toString('hex'), 0, now);
     return `${uuid}:${key}`;
   }

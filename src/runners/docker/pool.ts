@@ -11,7 +11,6 @@
  * crashed server are removed when the next one starts. With no engine reachable, activations end
  * as a developer error and nothing else is affected.
  */
-import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Clock } from '../../clock.ts';
@@ -66,9 +65,15 @@ export function containerImage(action: RunnableAction): ContainerImage | undefin
   return image === undefined ? undefined : { image, managed: true };
 }
 
-/** The instance label of a server: from its data directory, so a restart finds its predecessor's containers. */
+/**
+ * The instance label of a server: from its data directory, so a restart finds its predecessor's
+ * containers. 64-bit FNV-1a of the path: a label only needs to tell this host's data directories
+ * apart, and a server that cleans up leftovers at start then does not load node:crypto for it.
+ */
 export function instanceFor(dataDir: string): string {
-  return createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 16);
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of Buffer.from(resolve(dataDir))) hash = BigInt.asUintN(64, (hash ^ BigInt(byte)) * 0x100000001b3n);
+  return hash.toString(16).padStart(16, '0');
 }
 
 type Failure = { statusCode: StatusCode; result: unknown; logs: string[]; timedOut: boolean };
