@@ -4,7 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { announcedUrl } from '../src/cli/listening.ts';
@@ -326,13 +326,45 @@ const CLOCK_TICKS_PER_S = 100;
 /** CPU time (user + system, ms) a process has used so far, all its threads, from /proc (10 ms resolution); 0 once it ended. */
 export function processCpuMs(pid: number): number {
   try {
-    // The fields after the command name (in parentheses, may hold spaces): utime and stime are the 12th and 13th.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+    return statCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return 0;
   }
+}
+
+/** User + system time (ms) of a /proc stat line: after the name (in parentheses, may hold spaces), the 12th and 13th fields. */
+function statCpuMs(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+}
+
+/** A thread's CPU time so far (user + system, ms), its process and its name (comm, 15 characters at most). */
+export interface ThreadTime {
+  pid: number;
+  name: string;
+  ms: number;
+}
+
+/** Every thread of the processes `pids`, by thread id, from /proc (10 ms resolution); threads that ended meanwhile are left out. */
+export function threadTimes(pids: number[]): Map<number, ThreadTime> {
+  const times = new Map<number, ThreadTime>();
+  for (const pid of pids) {
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        times.set(Number(tid), { pid, name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ms: statCpuMs(stat) });
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+  }
+  return times;
 }
 
 /** Calls `check` every `intervalMs` until it returns a value other than undefined; throws after `timeoutMs`. */

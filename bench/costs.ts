@@ -1,0 +1,101 @@
+/**
+ * Suite "costs": where the CPU of a warm `.json` web request goes, thread by thread, and what the
+ * server's protections cost. The "web" suite's 64-connection load against fresh servers in four
+ * configurations — the defaults; without records of successful web calls (Adobe's default, flag
+ * --record-web-successes false); with the isolates in the server process (--isolate-workers 0: no
+ * process hop, but an isolate that crashes V8 takes the server down); both — each reporting
+ * requests/s, p99 and the CPU time per request of each group of threads, read from /proc before and
+ * after the load (10 ms ticks: over a 10 s run, under 0.1 µs a request). The bare uWebSockets.js
+ * hello's figure is one core's time over its requests/s (it keeps the core busy).
+ */
+import { warmHelloWebAction } from './web.ts';
+import { withEdgewhisk } from './edgewhisk.ts';
+import { load, processTree, SECONDS, threadTimes, type LoadResult, type ThreadTime } from './lib.ts';
+
+/** µs of CPU per request, by group of threads. */
+export interface CpuPerRequest {
+  /** The server's event loop: HTTP, routing, the web semantics, records queued, (in-process) the isolate calls. */
+  serverMain: number;
+  /** The activation writer thread: SQLite inserts and WAL checkpoints. */
+  writer: number;
+  /** The server process's other threads: V8's garbage collection and compiler helpers, libuv's pool. */
+  serverOther: number;
+  /** The isolate worker processes' event loops: the calls, their isolates, the messages to the server. */
+  workerMain: number;
+  /** Their other threads (V8's helpers, isolated-vm's). */
+  workerOther: number;
+  total: number;
+}
+
+export interface CostRun {
+  configuration: string;
+  flags: string[];
+  load: LoadResult;
+  cpuUsPerRequest: CpuPerRequest;
+}
+
+export interface CostsResult {
+  runs: CostRun[];
+  /** One core's time over the ceiling's requests/s at 64 connections, when the caller has it. */
+  ceilingUsPerRequest?: number;
+}
+
+export const CONFIGURATIONS: { configuration: string; flags: string[] }[] = [
+  { configuration: 'defaults (isolates in a worker process, every record kept)', flags: [] },
+  { configuration: 'successful web calls not recorded', flags: ['--record-web-successes', 'false'] },
+  { configuration: 'isolates in the server process', flags: ['--isolate-workers', '0'] },
+  { configuration: 'isolates in the server process, successes not recorded', flags: ['--isolate-workers', '0', '--record-web-successes', 'false'] },
+];
+
+/** Per-request CPU of each thread group between two readings of the server's process tree. */
+export function cpuPerRequest(serverPid: number, before: Map<number, ThreadTime>, after: Map<number, ThreadTime>, requests: number): CpuPerRequest {
+  const cost: CpuPerRequest = { serverMain: 0, writer: 0, serverOther: 0, workerMain: 0, workerOther: 0, total: 0 };
+  for (const [tid, now] of after) {
+    const ms = now.ms - (before.get(tid)?.ms ?? 0);
+    if (ms <= 0) continue;
+    const us = (ms * 1000) / requests;
+    const inServer = now.pid === serverPid;
+    const main = tid === now.pid;
+    if (inServer && main) cost.serverMain += us;
+    else if (inServer && now.name === 'activation-writ') cost.writer += us;
+    else if (inServer) cost.serverOther += us;
+    else if (main) cost.workerMain += us;
+    else cost.workerOther += us;
+    cost.total += us;
+  }
+  return cost;
+}
+
+export async function costs(ceilingRequestsPerSec?: number): Promise<CostsResult> {
+  const runs: CostRun[] = [];
+  for (const { configuration, flags } of CONFIGURATIONS) {
+    runs.push(
+      await withEdgewhisk(flags, '0', async (server) => {
+        const url = await warmHelloWebAction(server);
+        const pid = server.child.pid!;
+        const before = threadTimes(processTree(pid));
+        const result = load({ url, connections: 64 });
+        const after = threadTimes(processTree(pid));
+        return { configuration, flags, load: result, cpuUsPerRequest: cpuPerRequest(pid, before, after, result.requests) };
+      }),
+    );
+  }
+  return { runs, ...(ceilingRequestsPerSec ? { ceilingUsPerRequest: 1e6 / ceilingRequestsPerSec } : {}) };
+}
+
+/** One line per configuration: requests/s, p99, and µs per request by thread group. */
+export function costLines(result: CostsResult): string[] {
+  const us = (n: number): string => n.toFixed(1);
+  const lines = result.runs.map(({ configuration, load: l, cpuUsPerRequest: c }) =>
+    `${configuration}: ${l.requestsPerSec.toFixed(0)} req/s, p99 ${l.p99Ms.toFixed(1)} ms; CPU µs/request: ` +
+      `server loop ${us(c.serverMain)}, writer ${us(c.writer)}, server GC/helpers ${us(c.serverOther)}, ` +
+      `worker loop ${us(c.workerMain)}, worker helpers ${us(c.workerOther)} = ${us(c.total)}`,
+  );
+  if (result.ceilingUsPerRequest !== undefined) lines.push(`bare uWS hello: ${us(result.ceilingUsPerRequest)} µs of its core a request`);
+  return lines;
+}
+
+if (import.meta.main) {
+  console.log(`costs of a warm .json web request, 64 connections (${SECONDS}s per run):`);
+  for (const line of costLines(await costs())) console.log(`  ${line}`);
+}
