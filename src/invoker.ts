@@ -77,6 +77,8 @@ interface Runnable {
   runnable: RunnableAction;
   /** The action's default parameters as an object. */
   defaults: Record<string, unknown>;
+  /** `namespace/[package/]name`: the record's `path` annotation; `__OW_ACTION_NAME` is it with a leading slash. */
+  path: string;
 }
 
 /**
@@ -101,14 +103,21 @@ function runnableOf(action: ActionDoc): Runnable {
   if (exec.image !== undefined) runnable.image = exec.image;
   const initParams = action.parameters.filter((kv) => kv.init === true);
   if (initParams.length > 0) runnable.initParams = toObject(initParams);
-  derived = { runnable, defaults: toObject(action.parameters) };
+  derived = { runnable, defaults: toObject(action.parameters), path: `${entityNamespace(action)}/${action.name}` };
   RUNNABLES.set(action, derived);
   return derived;
 }
 
 export class Invoker {
   private readonly deps: InvokerDeps;
-  private readonly inFlight = new Set<Promise<unknown>>();
+  /**
+   * Activations started and not yet recorded: a count, not a set of them — a long-lived Set with
+   * an entry in and out per request keeps the requests' objects alive through young-generation
+   * collections (see src/limits/wait.ts).
+   */
+  private inFlight = 0;
+  /** Called once inFlight is back to 0 (drain). */
+  private idle: (() => void)[] = [];
 
   constructor(deps: InvokerDeps) {
     this.deps = deps;
@@ -121,46 +130,45 @@ export class Invoker {
     admission?.admit(request.namespace);
     const activationId = newActivationId();
     const done = isSequence(request.action.exec) ? this.sequence(activationId, request) : this.execute(activationId, request);
+    this.inFlight++;
     const settled = (): void => {
-      this.inFlight.delete(tracked);
       admission?.release(request.namespace);
+      if (--this.inFlight === 0 && this.idle.length > 0) for (const wake of this.idle.splice(0)) wake();
     };
-    const tracked: Promise<unknown> = done.then(settled, settled);
-    this.inFlight.add(tracked);
+    done.then(settled, settled);
     return { activationId, done };
   }
 
   /** Activations started and not yet recorded. */
   get inFlightCount(): number {
-    return this.inFlight.size;
+    return this.inFlight;
   }
 
   /** Waits until every running activation is recorded, or `maxMs` passes; true when all finished. */
   async drain(maxMs: number): Promise<boolean> {
-    const deadline = Date.now() + maxMs;
-    while (this.inFlight.size > 0) {
-      const left = deadline - Date.now();
-      if (left <= 0) return false;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.all(this.inFlight), new Promise((resolve) => (timer = setTimeout(resolve, left)))]);
-      clearTimeout(timer);
-    }
-    return true;
+    if (this.inFlight === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      new Promise<boolean>((resolve) => this.idle.push(() => resolve(true))),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), maxMs))),
+    ]);
+    clearTimeout(timer);
+    return finished || this.inFlight === 0;
   }
 
   private async execute(activationId: string, request: InvokeRequest): Promise<Activation> {
     const { action } = request;
     const now = this.deps.clock.now();
-    const { runnable, defaults } = runnableOf(action);
+    const { runnable, defaults, path } = runnableOf(action);
     const result = await this.deps.runner.run({
       action: runnable,
       params: { ...defaults, ...request.params },
-      env: this.environment(activationId, request, now + action.limits.timeout),
+      env: this.environment(activationId, request, path, now + action.limits.timeout),
       maxResultBytes: SYSTEM_LIMITS.maxResultSize,
       apiKey: callerApiKey(action, request),
     });
     const annotations: KeyValue[] = [
-      { key: 'path', value: `${entityNamespace(action)}/${action.name}` },
+      { key: 'path', value: path },
       { key: 'waitTime', value: Math.max(0, result.start - request.received) },
       { key: 'kind', value: action.exec.kind },
       { key: 'timeout', value: result.timedOut },
@@ -198,10 +206,10 @@ export class Invoker {
     return runSequence(context, activationId, request);
   }
 
-  private environment(activationId: string, request: InvokeRequest, deadline: number): Record<string, string> {
+  private environment(activationId: string, request: InvokeRequest, path: string, deadline: number): Record<string, string> {
     const { action } = request;
     const env: Record<string, string> = {
-      __OW_ACTION_NAME: `/${entityNamespace(action)}/${action.name}`,
+      __OW_ACTION_NAME: `/${path}`,
       __OW_ACTION_VERSION: action.version,
       __OW_NAMESPACE: request.namespace,
       __OW_ACTIVATION_ID: activationId,

@@ -238,7 +238,7 @@ export function webArguments(request: WebRequest, raw: boolean, finalParams: Rea
     return { ok: true, params: { ...context, __ow_query: request.query, __ow_body: hasEntity ? opaqueBody(request.body, media) : '' } };
   }
 
-  const query = Object.fromEntries(new URLSearchParams(request.query));
+  const query: Record<string, string> = request.query === '' ? {} : Object.fromEntries(new URLSearchParams(request.query));
   let fields: Record<string, unknown> = {};
   let opaque: unknown;
   if (media !== undefined && isJsonFamily(media.type)) {
@@ -259,12 +259,16 @@ export function webArguments(request: WebRequest, raw: boolean, finalParams: Rea
   } else if (hasEntity) {
     opaque = opaqueBody(request.body, media);
   }
-  for (const key of [...Object.keys(query), ...Object.keys(fields)]) {
-    if (RESERVED_PROPERTIES.includes(key) || finalParams.has(key)) return { ok: false, status: 400, message: MESSAGES.parametersNotAllowed };
-  }
+  if (overridesReserved(query, finalParams) || overridesReserved(fields, finalParams)) return { ok: false, status: 400, message: MESSAGES.parametersNotAllowed };
   const params: Record<string, unknown> = { ...context, ...query, ...fields };
   if (opaque !== undefined) params.__ow_body = opaque;
   return { ok: true, params };
+}
+
+/** Whether `fields` names an `__ow_*` property or a final parameter. */
+function overridesReserved(fields: Record<string, unknown>, finalParams: ReadonlySet<string>): boolean {
+  for (const key in fields) if (Object.hasOwn(fields, key) && (RESERVED_PROPERTIES.includes(key) || finalParams.has(key))) return true;
+  return false;
 }
 
 // ---------------------------------------------------------------------------------------------
