@@ -16,6 +16,7 @@ import { peerRows, peers } from './peers.ts';
 import { density, densitySummary } from './density.ts';
 import { processFigures } from './process.ts';
 import { dockerInvoke } from './docker.ts';
+import { costLines, costs } from './costs.ts';
 import { header, ROOT, tableRows, type LoadResult, type TableRow } from './lib.ts';
 
 const started = new Date();
@@ -26,6 +27,7 @@ const web = await webAction();
 // Right after the ceiling and the web action they are compared with, whose figures they reuse.
 const peer = process.env.BENCH_PEERS === '0' ? undefined : await peers({ ceiling: base, web });
 const multi = await multiCore(web);
+const cost = await costs(base.find((b) => b.connections === 64)?.requestsPerSec);
 const invoke = await blockingInvoke();
 const nonBlocking = await nonBlockingInvoke();
 const sequence = await sequenceAndFanOut();
@@ -57,6 +59,8 @@ console.log(
   `multi-core bounds: two servers, one per core, nothing shared = ${multi.partitioned.ratio.toFixed(2)}× one core at 64 conn; ` +
     `a process round trip costs ${multi.wakeup.sameCoreUs.toFixed(0)} µs on one core, ${multi.wakeup.crossCoreUs.toFixed(0)} µs across cores`,
 );
+console.log('costs of a warm .json web request at 64 connections (CPU µs per request, by thread group):');
+for (const line of costLines(cost)) console.log(`  ${line}`);
 console.log(
   `non-blocking: ${nonBlocking.acceptedCount} accepted; ${nonBlocking.readableAtLoadEnd} records readable when the load ended, ` +
     `all ${nonBlocking.records} ${nonBlocking.drainMs.toFixed(0)} ms after it: ${nonBlocking.recordsPerSec.toFixed(0)} records/s from the start of the load`,
@@ -86,6 +90,7 @@ const results = {
   ceiling: base,
   webAction: web,
   peers: peer ? { workerd: peer.workerd ?? null, workerdVersion: peer.workerdVersion ?? null, workerdSkipped: peer.workerdSkipped ?? null, nodeVm: peer.nodeVm } : null,
+  costs: cost,
   multiCore: { bothCores: multi.bothCores, ratios: multi.ratios, partitioned: multi.partitioned, wakeup: multi.wakeup, note: multi.note },
   blockingInvoke: invoke,
   nonBlockingInvoke: nonBlocking,

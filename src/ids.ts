@@ -1,21 +1,20 @@
 /** Identifiers on the wire: OpenWhisk activation ids and transaction ids are 32 lowercase hex chars. */
 import { nodeCrypto } from './crypto.ts';
 
-const BLOCK_BYTES = 4096;
-
 /**
- * Random hex digits drawn in blocks: one fill per 256 ids instead of one per id (the call, not
+ * Random hex digits drawn in blocks: one fill per many ids instead of one per id (the call, not
  * the entropy, is what costs on the request path), and one toString('hex') per block — a
  * Number#toString(16) per id costs more than the rest of making it (up to 1 µs: V8 formats a
  * double in another radix by repeated fmod).
  */
 class HexPool {
-  private readonly block = Buffer.alloc(BLOCK_BYTES);
+  private readonly block: Buffer;
   private hex = '';
   private offset = 0;
   private readonly fill: (block: Buffer) => void;
 
-  constructor(fill: (block: Buffer) => void) {
+  constructor(bytes: number, fill: (block: Buffer) => void) {
+    this.block = Buffer.alloc(bytes);
     this.fill = fill;
   }
 
@@ -31,16 +30,23 @@ class HexPool {
   }
 }
 
-/** From the CSPRNG: an activation id's random part is what makes it unguessable. */
-const secure = new HexPool((block) => nodeCrypto().randomFillSync(block));
+/** From the CSPRNG: an activation id's random part is what makes it unguessable. 4 KB: 409 ids a fill. */
+const secure = new HexPool(4096, (block) => nodeCrypto().randomFillSync(block));
+
+/**
+ * 16 ids a fill. Not more: a loop of a thousand rounds run by a server's first request made V8
+ * compile it optimized, which paged its optimizing compiler in — 5.8 MB more RSS for an idle
+ * server (bench/process.ts: 61.4 -> 67.2 MB).
+ */
+const PLAIN_BYTES = 256;
 
 /**
  * From Math.random: transaction ids only tie log lines and replies together (upstream's come from
  * scala.util.Random, TransactionId.generateTid), and a server answering its first requests then
  * does not load node:crypto for them (src/crypto.ts).
  */
-const plain = new HexPool((block) => {
-  for (let i = 0; i < BLOCK_BYTES; i += 4) block.writeUInt32LE((Math.random() * 0x1_0000_0000) >>> 0, i);
+const plain = new HexPool(PLAIN_BYTES, (block) => {
+  for (let i = 0; i < PLAIN_BYTES; i += 4) block.writeUInt32LE((Math.random() * 0x1_0000_0000) >>> 0, i);
 });
 
 /** The last millisecond an activation id was made in, and its 12 hex digits. */
