@@ -13,15 +13,17 @@ import { createNamespace } from '../helpers/namespaces.ts';
 import { GUEST_KEY, startTestServer, type TestServer } from '../helpers/server.ts';
 
 const compare = vi.hoisted(() => ({ calls: [] as [number, number][] }));
-vi.mock('node:crypto', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('node:crypto')>();
-  return {
-    ...actual,
+// The server takes node:crypto through src/crypto.ts (loaded at first use): its comparisons are seen there.
+vi.mock('../../src/crypto.ts', async (importOriginal) => {
+  const real = (await importOriginal<typeof import('../../src/crypto.ts')>()).nodeCrypto();
+  const seen: typeof real = {
+    ...real,
     timingSafeEqual: (a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView) => {
       compare.calls.push([a.byteLength, b.byteLength]);
-      return actual.timingSafeEqual(a, b);
+      return real.timingSafeEqual(a, b);
     },
   };
+  return { nodeCrypto: () => seen };
 });
 
 describe('keys', () => {
