@@ -117,7 +117,7 @@ export class Invoker {
    */
   private inFlight = 0;
   /** Called once inFlight is back to 0 (drain). */
-  private idle: (() => void)[] = [];
+  private readonly idle: (() => void)[] = [];
 
   constructor(deps: InvokerDeps) {
     this.deps = deps;
