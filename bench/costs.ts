@@ -1,16 +1,17 @@
 /**
- * Suite "costs": where the CPU of a warm `.json` web request goes, thread by thread, and what the
- * server's protections cost. The "web" suite's 64-connection load against fresh servers in four
+ * Suite "costs": where the CPU of a warm request goes, thread by thread, and what the server's
+ * protections cost. The "web" suite's 64-connection load against fresh servers in four
  * configurations — the defaults; without records of successful web calls (Adobe's default, flag
  * --record-web-successes false); with the isolates in the server process (--isolate-workers 0: no
- * process hop, but an isolate that crashes V8 takes the server down); both — each reporting
+ * process hop, but an isolate that crashes V8 takes the server down); both — and the "invoke"
+ * suite's blocking invoke (its record committed before the answer) at the defaults, each reporting
  * requests/s, p99 and the CPU time per request of each group of threads, read from /proc before and
  * after the load (10 ms ticks: over a 10 s run, under 0.1 µs a request). The bare uWebSockets.js
  * hello's figure is one core's time over its requests/s (it keeps the core busy).
  */
+import { HELLO, invokeRequest, warmUp, withEdgewhisk, type BenchServer } from './edgewhisk.ts';
+import { load, processTree, SECONDS, threadTimes, type LoadOptions, type LoadResult, type ThreadTime } from './lib.ts';
 import { warmHelloWebAction } from './web.ts';
-import { withEdgewhisk } from './edgewhisk.ts';
-import { load, processTree, SECONDS, threadTimes, type LoadResult, type ThreadTime } from './lib.ts';
 
 /** µs of CPU per request, by group of threads. */
 export interface CpuPerRequest {
@@ -40,11 +41,24 @@ export interface CostsResult {
   ceilingUsPerRequest?: number;
 }
 
-export const CONFIGURATIONS: { configuration: string; flags: string[] }[] = [
-  { configuration: 'defaults (isolates in a worker process, every record kept)', flags: [] },
-  { configuration: 'successful web calls not recorded', flags: ['--record-web-successes', 'false'] },
-  { configuration: 'isolates in the server process', flags: ['--isolate-workers', '0'] },
-  { configuration: 'isolates in the server process, successes not recorded', flags: ['--isolate-workers', '0', '--record-web-successes', 'false'] },
+/** Deploys and warms what a configuration loads; returns the load's request (64 connections). */
+type Workload = (server: BenchServer) => Promise<LoadOptions>;
+
+const webGet: Workload = async (server) => ({ url: await warmHelloWebAction(server), connections: 64 });
+
+const blockingInvoke: Workload = async (server) => {
+  await server.createAction('hello', HELLO);
+  const request = invokeRequest(server.url, 'hello', '?blocking=true&result=true');
+  await warmUp(request.url, request);
+  return { ...request, connections: 64 };
+};
+
+export const CONFIGURATIONS: { configuration: string; flags: string[]; workload: Workload }[] = [
+  { configuration: 'web GET, defaults (isolates in a worker process, every record kept)', flags: [], workload: webGet },
+  { configuration: 'web GET, successful web calls not recorded', flags: ['--record-web-successes', 'false'], workload: webGet },
+  { configuration: 'web GET, isolates in the server process', flags: ['--isolate-workers', '0'], workload: webGet },
+  { configuration: 'web GET, isolates in the server process, successes not recorded', flags: ['--isolate-workers', '0', '--record-web-successes', 'false'], workload: webGet },
+  { configuration: 'blocking invoke, defaults (record committed before the answer)', flags: [], workload: blockingInvoke },
 ];
 
 /** Per-request CPU of each thread group between two readings of the server's process tree. */
@@ -68,13 +82,13 @@ export function cpuPerRequest(serverPid: number, before: Map<number, ThreadTime>
 
 export async function costs(ceilingRequestsPerSec?: number): Promise<CostsResult> {
   const runs: CostRun[] = [];
-  for (const { configuration, flags } of CONFIGURATIONS) {
+  for (const { configuration, flags, workload } of CONFIGURATIONS) {
     runs.push(
       await withEdgewhisk(flags, '0', async (server) => {
-        const url = await warmHelloWebAction(server);
+        const request = await workload(server);
         const pid = server.child.pid!;
         const before = threadTimes(processTree(pid));
-        const result = load({ url, connections: 64 });
+        const result = load(request);
         const after = threadTimes(processTree(pid));
         return { configuration, flags, load: result, cpuUsPerRequest: cpuPerRequest(pid, before, after, result.requests) };
       }),
@@ -96,6 +110,6 @@ export function costLines(result: CostsResult): string[] {
 }
 
 if (import.meta.main) {
-  console.log(`costs of a warm .json web request, 64 connections (${SECONDS}s per run):`);
+  console.log(`costs of a warm request, 64 connections (${SECONDS}s per run):`);
   for (const line of costLines(await costs())) console.log(`  ${line}`);
 }

@@ -59,7 +59,7 @@ console.log(
   `multi-core bounds: two servers, one per core, nothing shared = ${multi.partitioned.ratio.toFixed(2)}× one core at 64 conn; ` +
     `a process round trip costs ${multi.wakeup.sameCoreUs.toFixed(0)} µs on one core, ${multi.wakeup.crossCoreUs.toFixed(0)} µs across cores`,
 );
-console.log('costs of a warm .json web request at 64 connections (CPU µs per request, by thread group):');
+console.log('costs of a warm request at 64 connections (CPU µs per request, by thread group):');
 for (const line of costLines(cost)) console.log(`  ${line}`);
 console.log(
   `non-blocking: ${nonBlocking.acceptedCount} accepted; ${nonBlocking.readableAtLoadEnd} records readable when the load ended, ` +
