@@ -4,10 +4,9 @@
  * memory of the isolate worker processes within the budget (what `--memory-budget` bounds), and
  * nothing may fail. The server process is reported beside them: the budget does not cover it.
  */
-import { readFileSync } from 'node:fs';
 import { BUNDLE_CLI, buildBundle } from '../scripts/build.ts';
 import { startEdgewhisk } from './edgewhisk.ts';
-import { api, BYTES_PER_MB, BYTES_PER_MIB, inParallel, load, rssMb, type LoadResult } from './lib.ts';
+import { api, BYTES_PER_MB, BYTES_PER_MIB, inParallel, load, processTree, rssMb, type LoadResult } from './lib.ts';
 
 /** Resident memory (MB, 10^6 bytes) of the server process and of its descendants (the isolate worker processes), from /proc. */
 export interface ResidentMb {
@@ -19,13 +18,10 @@ export interface ResidentMb {
 export function residentMb(serverPid: number): ResidentMb {
   const server = rssMb(serverPid);
   let workers = 0;
-  const pending = [serverPid];
-  while (pending.length > 0) {
-    const next = pending.pop()!;
+  for (const pid of processTree(serverPid)) {
+    if (pid === serverPid) continue;
     try {
-      if (next !== serverPid) workers += rssMb(next);
-      const children = readFileSync(`/proc/${next}/task/${next}/children`, 'utf8').trim();
-      if (children) pending.push(...children.split(/\s+/).map(Number));
+      workers += rssMb(pid);
     } catch {
       // the process ended meanwhile
     }

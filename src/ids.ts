@@ -35,8 +35,8 @@ const secure = new HexPool(4096, (block) => nodeCrypto().randomFillSync(block));
 
 /**
  * 16 ids a fill. Not more: a loop of a thousand rounds run by a server's first request made V8
- * compile it optimized, which paged its optimizing compiler in — 5.8 MB more RSS for an idle
- * server (bench/process.ts: 61.4 -> 67.2 MB).
+ * compile it optimized, which paged its optimizing compiler in — 5.7 MB more RSS for an idle
+ * server (bench/process.ts: 61.5 -> 67.2 MB).
  */
 const PLAIN_BYTES = 256;
 
