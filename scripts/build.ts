@@ -8,7 +8,8 @@
  *   what they import lazily (the client verbs, the in-process isolate pool, undici, fflate) is in
  *   chunks beside them, loaded only when needed, as from source.
  * - The native addons stay in node_modules, loaded from there at run time.
- * - CommonJS dependencies call require(), which an ES module does not have: each file gets one.
+ * - CommonJS dependencies call require(), which an ES module does not have: each file that says
+ *   `require` gets one.
  * - Node's built-ins are taken with process.getBuiltinModule, not imported (builtinsWithoutImports).
  *
  * Files are replaced only when their content changes, each by an atomic rename, so a server
@@ -49,6 +50,41 @@ export function builtinsWithoutImports(code: string, file: string): string {
   return rewritten;
 }
 
+/**
+ * The chunks that hold only esbuild's runtime helpers (`__require`, `__commonJS`, …: every export
+ * named `__…`, and nothing but `var` declarations of them besides the banner).
+ */
+function runtimeHelperChunks(files: esbuild.OutputFile[]): Set<string> {
+  const chunks = new Set<string>();
+  for (const file of files) {
+    const exported = /^export \{([^}]*)\};\s*$/m.exec(file.text)?.[1]?.split(',').map((name) => name.trim()).filter((name) => name !== '');
+    if (exported === undefined || exported.length === 0 || !exported.every((name) => name.startsWith('__'))) continue;
+    chunks.add(`./${file.path.slice(file.path.lastIndexOf('/') + 1)}`);
+  }
+  return chunks;
+}
+
+/**
+ * esbuild adds a bare `import "./chunk-….js";` of its runtime-helpers chunk to every entry point,
+ * used or not (evanw/esbuild#1892). A bare import binds nothing and the helpers have no effects, so
+ * it is dropped: each file the entry loads is one more path for Node to resolve before the entry's
+ * first statement, and cli.js must run its first statement before that work gets hot (src/jit.ts).
+ */
+export function withoutBareImports(code: string, helperChunks: ReadonlySet<string>): string {
+  return code.replace(/^import "(\.\/chunk-[\w-]+\.js)";\n/gm, (statement, chunk: string) => (helperChunks.has(chunk) ? '' : statement));
+}
+
+/** The `require` banner, where nothing after it says `require` (the same reason as withoutBareImports). */
+export function withoutUnusedRequire(code: string): string {
+  const rest = code.startsWith(`${REQUIRE_BANNER}\n`) ? code.slice(REQUIRE_BANNER.length + 1) : undefined;
+  return rest !== undefined && !/\brequire\b/.test(rest) ? rest : code;
+}
+
+/** An output file's text as written: built-ins taken without imports, no import or banner it does not use. */
+function bundled(file: esbuild.OutputFile, helperChunks: ReadonlySet<string>): string {
+  return withoutUnusedRequire(withoutBareImports(builtinsWithoutImports(file.text, file.path), helperChunks));
+}
+
 /** Builds dist/server; returns how many files changed. */
 export async function buildBundle(): Promise<number> {
   const result = await esbuild.build({
@@ -74,13 +110,14 @@ export async function buildBundle(): Promise<number> {
   mkdirSync(BUNDLE_DIR, { recursive: true });
   const fresh = new Set<string>();
   let changed = 0;
+  const helperChunks = runtimeHelperChunks(result.outputFiles);
   for (const file of result.outputFiles) {
     fresh.add(file.path);
     if (/^export default require_\w+\(\);$/m.test(file.text)) {
       // What esbuild makes of import('a-commonjs-package'): only `default`, no named exports.
       throw new Error(`build: ${file.path}: a CommonJS package is import()ed; import it through an ES module of ours (as src/egress/undici.ts does)`);
     }
-    const contents = file.path.endsWith('.js') ? Buffer.from(builtinsWithoutImports(file.text, file.path)) : Buffer.from(file.contents);
+    const contents = file.path.endsWith('.js') ? Buffer.from(bundled(file, helperChunks)) : Buffer.from(file.contents);
     let current: Buffer | undefined;
     try {
       current = readFileSync(file.path);

@@ -3,6 +3,7 @@ import { createApiHandler } from './api/router.ts';
 import { Authenticator } from './auth.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
+import type { WorkingEvent } from './jit.ts';
 import { Invoker } from './invoker.ts';
 import { SYSTEM_LIMITS } from './openwhisk/limits.ts';
 import { Admission } from './limits/throttle.ts';
@@ -110,13 +111,22 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
     ...Object.fromEntries(containerKinds().map((kind) => [kind, dockerRunner])),
   });
   const admission = new Admission(config, () => clock.now());
+  let working = false;
+  // The first activation: V8's optimizing compilers, held off since start-up, may run (src/jit.ts).
+  const atWork = (): void => {
+    working = true;
+    (process as NodeJS.EventEmitter).emit('edgewhisk:working' satisfies WorkingEvent);
+  };
   const invoker = new Invoker({
     admission,
     runner: runners,
     activations,
     clock,
     apiHost: config.apiHost ?? url,
-    onActivation: (a) => metrics.observe(a),
+    onActivation: (a) => {
+      if (!working) atWork();
+      metrics.observe(a);
+    },
     resolveComponent: (component, caller) => resolver.findComponent(component, caller),
   });
   const triggers = new Triggers({ entities, resolver, invoker, activations, clock });

@@ -19,6 +19,7 @@
  */
 import { addonPath, CacheError, type AddonName } from './addons.ts';
 import { needsNoSnapshot, NO_SNAPSHOT, startedWithoutSnapshot } from '../cli/snapshot.ts';
+import { holdOptimizingCompilersUntilWorking } from '../jit.ts';
 import { WORKER_ARG } from './worker-arg.ts';
 
 const argv = process.argv.slice(2);
@@ -55,6 +56,8 @@ if ((worker || (serving && needsNoSnapshot(argv, process.env))) && !flagged) {
 if (worker) {
   process.argv.splice(2);
   if (prepare(['isolated-vm'])) void import('../runners/workers/worker.ts');
-} else if (!serving || prepare(['better-sqlite3', 'uWebSockets.js', 'isolated-vm'])) {
-  void import('../cli/run.ts');
+} else {
+  // Until the server is at work (src/jit.ts).
+  holdOptimizingCompilersUntilWorking();
+  if (!serving || prepare(['better-sqlite3', 'uWebSockets.js', 'isolated-vm'])) void import('../cli/run.ts');
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { strToU8, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE_CLI, buildBundle, builtinsWithoutImports } from '../../scripts/build.ts';
+import { BUNDLE_CLI, buildBundle, builtinsWithoutImports, withoutBareImports, withoutUnusedRequire } from '../../scripts/build.ts';
 import { announcedUrl } from '../../src/cli/listening.ts';
 import { GUEST_KEY } from '../helpers/server.ts';
 
@@ -29,11 +29,15 @@ function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   return { ...env, ...extra };
 }
 
-/** `node dist/server/cli.js serve …` on port 0 and a fresh data directory; resolves once it listens. */
+/** `node [nodeFlags] dist/server/cli.js serve …` on port 0 and a fresh data directory; resolves once it listens. */
 async function serve(...flags: string[]): Promise<{ url: string; child: ChildProcess; exit: Promise<number | null> }> {
+  return serveWith([], flags);
+}
+
+async function serveWith(nodeFlags: string[], flags: string[]): Promise<{ url: string; child: ChildProcess; exit: Promise<number | null> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'edgewhisk-bundle-'));
   dirs.push(dataDir);
-  const child = spawn(NODE, [BUNDLE_CLI, 'serve', '--port', '0', '--data-dir', dataDir, ...flags], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(NODE, [...nodeFlags, BUNDLE_CLI, 'serve', '--port', '0', '--data-dir', dataDir, ...flags], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await announcedUrl(child);
@@ -129,5 +133,79 @@ describe('built-ins in the bundle', () => {
   it('a form the build cannot rewrite fails it', () => {
     expect(() => builtinsWithoutImports('import fs, { readFileSync } from "node:fs";', 'sample.js')).toThrow(/cannot rewrite/);
     expect(() => builtinsWithoutImports('import { default as fs } from "node:fs";', 'sample.js')).toThrow(/default import/);
+  });
+});
+
+/** What V8 printed with --trace-opt about finished optimizations: one line per function compiled. */
+function optimizations(output: string): string[] {
+  return output.split('\n').filter((line) => line.startsWith('[completed compiling'));
+}
+
+/** Everything `child` prints to stdout from now on. */
+function collect(child: ChildProcess): { text: () => string } {
+  let text = '';
+  child.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  return { text: () => text };
+}
+
+describe('V8’s optimizing compilers in the bundle’s server (src/jit.ts)', () => {
+  const UNTHROTTLED = ['--invocations-per-minute', '0'];
+  const webAction = { exec: { kind: 'nodejs:default', code: 'function main(p) { return { n: p.n } }' }, annotations: [{ key: 'web-export', value: true }] };
+  const load = async (url: string, requests: number): Promise<void> => {
+    for (let i = 0; i < requests; i++) expect((await fetch(`${url}/api/v1/web/guest/default/hot.json?n=${i}`)).status).toBe(200);
+  };
+
+  // V8 prints to stdout, a pipe here, through the C library's buffer: what it printed is all
+  // there once the process has exited, not necessarily before.
+  it('compile nothing through start-up and API calls: no activation yet', async () => {
+    const server = await serveWith(['--trace-opt'], UNTHROTTLED);
+    const output = collect(server.child);
+    expect((await api(server.url, 'PUT', '/actions/hot', webAction)).status).toBe(200);
+    for (let i = 0; i < 200; i++) expect((await fetch(`${server.url}/api/v1`)).status).toBe(200);
+    server.child.kill('SIGTERM');
+    expect(await server.exit).toBe(0);
+    expect(output.text()).toMatch(/SIGTERM: shutting down/);
+    expect(optimizations(output.text())).toEqual([]);
+  }, 60_000);
+
+  it('optimize once activations run: the web path under load', async () => {
+    const server = await serveWith(['--trace-opt'], UNTHROTTLED);
+    const output = collect(server.child);
+    expect((await api(server.url, 'PUT', '/actions/hot', webAction)).status).toBe(200);
+    await load(server.url, 2000);
+    server.child.kill('SIGTERM');
+    expect(await server.exit).toBe(0);
+    expect(optimizations(output.text()).length).toBeGreaterThan(5);
+  }, 60_000);
+
+  it('stay as the user set them: --no-maglev --no-turbofan never come back on', async () => {
+    const server = await serveWith(['--trace-opt', '--no-maglev', '--no-turbofan'], UNTHROTTLED);
+    const output = collect(server.child);
+    expect((await api(server.url, 'PUT', '/actions/hot', webAction)).status).toBe(200);
+    await load(server.url, 2000);
+    server.child.kill('SIGTERM');
+    expect(await server.exit).toBe(0);
+    expect(optimizations(output.text())).toEqual([]);
+  }, 60_000);
+});
+
+describe('what the build leaves out of each file', () => {
+  it('cli.js loads no file and makes no require before its first statement', () => {
+    const cli = readFileSync(BUNDLE_CLI, 'utf8');
+    expect(cli).not.toMatch(/^import /m);
+    expect(cli).not.toContain('createRequire');
+    expect(cli).toMatch(/^holdOptimizingCompilersUntilWorking\(\);$/m);
+  });
+
+  it('a bare import of the runtime-helpers chunk is dropped, any other stays', () => {
+    const code = 'import "./chunk-HELP.js";\nimport "./chunk-OTHER.js";\nimport { a } from "./chunk-HELP.js";\nrun();\n';
+    expect(withoutBareImports(code, new Set(['./chunk-HELP.js']))).toBe('import "./chunk-OTHER.js";\nimport { a } from "./chunk-HELP.js";\nrun();\n');
+  });
+
+  it('the require banner stays only where the code says require', () => {
+    const banner = "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);";
+    expect(withoutUnusedRequire(`${banner}\nconst x = __require2(1);\n`)).toBe('const x = __require2(1);\n');
+    expect(withoutUnusedRequire(`${banner}\nconst x = require("./a.cjs");\n`)).toBe(`${banner}\nconst x = require("./a.cjs");\n`);
+    expect(withoutUnusedRequire('const x = 1;\n')).toBe('const x = 1;\n');
   });
 });
