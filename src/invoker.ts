@@ -57,6 +57,8 @@ export interface InvokerDeps {
   apiHost: string;
   /** Finds a sequence component for a caller (through packages and bindings); undefined when missing. */
   resolveComponent?: (component: string, caller: string) => ResolvedAction | undefined;
+  /** Called as each activation starts, before its action runs. */
+  onStart?: () => void;
   /** Sees every finished activation (metrics). */
   onActivation?: (activation: Activation) => void;
   /** Throttles and the in-flight bound (src/limits): top-level activations are admitted here. */
@@ -160,6 +162,7 @@ export class Invoker {
     const { action } = request;
     const now = this.deps.clock.now();
     const { runnable, defaults, path } = runnableOf(action);
+    this.deps.onStart?.();
     const result = await this.deps.runner.run({
       action: runnable,
       params: { ...defaults, ...request.params },

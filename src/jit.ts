@@ -3,7 +3,7 @@
  * parts of it that run often — Node's module loader resolving the paths of the ~35 files a server
  * loads, its argument validators — and the first such compilation pages the compilers in for good:
  * 2.4 MB of an idle server's ~61 MB. So the entry point holds them off before it loads anything,
- * and the process lets them go once it is at work (WORKING_EVENT: the server's first activation);
+ * and the process lets them go once it is at work (WORKING_EVENT: the server's first activation, before its action runs);
  * from then on hot code tiers up as usual. Released when the server listens instead, they
  * compiled start-up functions at the next few calls of them, an idle server's housekeeping, and
  * the saving was gone. V8 reads both flags each time it considers a function for optimization,

@@ -112,8 +112,10 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
   });
   const admission = new Admission(config, () => clock.now());
   let working = false;
-  // The first activation: V8's optimizing compilers, held off since start-up, may run (src/jit.ts).
+  // The first activation: V8's optimizing compilers, held off since start-up, may run (src/jit.ts),
+  // before its action does (with --isolate-workers 0 the action's code runs under the same flags).
   const atWork = (): void => {
+    if (working) return;
     working = true;
     (process as NodeJS.EventEmitter).emit('edgewhisk:working' satisfies WorkingEvent);
   };
@@ -123,10 +125,8 @@ export async function startServer(config: Config, clock: Clock = systemClock): P
     activations,
     clock,
     apiHost: config.apiHost ?? url,
-    onActivation: (a) => {
-      if (!working) atWork();
-      metrics.observe(a);
-    },
+    onStart: atWork,
+    onActivation: (a) => metrics.observe(a),
     resolveComponent: (component, caller) => resolver.findComponent(component, caller),
   });
   const triggers = new Triggers({ entities, resolver, invoker, activations, clock });
