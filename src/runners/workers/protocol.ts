@@ -14,7 +14,18 @@ export interface WorkerOptions {
   egress: EgressOptions;
   /** Whether require('openwhisk') reaches the server's API (through the parent). */
   api: boolean;
+  /** Started with HOLD_COMPILERS: the worker turns the compilers back on as its first call arrives. */
+  compilersHeld: boolean;
 }
+
+/**
+ * V8's optimizing compilers, off in a worker process until its first call (src/jit.ts says why
+ * for the server). A worker runs Node's bootstrap from source (--no-node-snapshot), and that alone
+ * had V8 optimize enough to keep 8.5 MB resident, in the spare worker too, which may never get a
+ * call. On the command line, since the bootstrap runs before any code of ours.
+ */
+export const HOLD_COMPILERS = ['--no-maglev', '--no-turbofan'];
+export const RELEASE_COMPILERS = ['--maglev', '--turbofan'];
 
 export const WORKER_ENV = 'EDGEWHISK_WORKER';
 

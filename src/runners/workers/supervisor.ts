@@ -44,7 +44,7 @@ import { isolateInput, resultOf } from '../isolate/outcome.ts';
 import type { IsolatePoolStats } from '../isolate/pool.ts';
 import type { Runner, RunRequest, RunResult } from '../runner.ts';
 import { Channel } from './channel.ts';
-import { WORKER_ENV, type FromWorker, type ToWorker, type WorkerOptions } from './protocol.ts';
+import { HOLD_COMPILERS, WORKER_ENV, type FromWorker, type ToWorker, type WorkerOptions } from './protocol.ts';
 import { Slots } from './slots.ts';
 
 export interface IsolateWorkersOptions {
@@ -370,13 +370,15 @@ export class IsolateWorkers implements Runner {
         fastSliceMs: this.options.fastSliceMs,
         egress: this.options.egress,
         api: this.options.api !== undefined,
+        // Not under --jitless (the one compiler flag NODE_OPTIONS takes): nothing to hold, nothing to turn on.
+        compilersHeld: !/(^|\s)--jitless(\s|$)/.test(process.env.NODE_OPTIONS ?? ''),
       };
       // Loaded here, at the first worker: node:child_process (and the dgram and net it needs) is
       // a few MB that a server which never runs an isolate action does not need.
       const { spawn } = process.getBuiltinModule('node:child_process');
       // --expose-gc: the pool collects garbage before it takes memory from the warm isolates
       // (see ResidentBound in pool.ts); the host heap of a worker is small, so that is cheap.
-      const child = spawn(process.execPath, ['--no-node-snapshot', '--expose-gc', WORKER_PATH], {
+      const child = spawn(process.execPath, ['--no-node-snapshot', '--expose-gc', ...(options.compilersHeld ? HOLD_COMPILERS : []), WORKER_PATH], {
         stdio: ['ignore', 'ignore', 'inherit', 'pipe'],
         env: { ...process.env, [WORKER_ENV]: JSON.stringify(options) },
       });

@@ -7,13 +7,14 @@
  * when the server's end of the socket closes, so it never outlives the server.
  */
 import { Socket } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
 import { Egress } from '../../egress/fetch.ts';
 import type { ApiAnswer, ApiCall } from '../isolate/api.ts';
 import type { CallContext } from '../isolate/instance.ts';
 import { IsolatePool } from '../isolate/pool.ts';
 import type { RunnableAction } from '../runner.ts';
 import { Channel } from './channel.ts';
-import { WORKER_ENV, type FromWorker, type ToWorker, type WorkerOptions } from './protocol.ts';
+import { RELEASE_COMPILERS, WORKER_ENV, type FromWorker, type ToWorker, type WorkerOptions } from './protocol.ts';
 
 /** Action code kept for calls that name only the key; the server sends it again when asked. */
 const MAX_ACTIONS = 20_000;
@@ -96,9 +97,16 @@ class CallIdentity implements CallContext {
   }
 }
 
+/** Set once the first call has turned V8's optimizing compilers back on (protocol.ts HOLD_COMPILERS). */
+let compilersReleased = !options.compilersHeld;
+
 function onMessage(message: ToWorker, payload: string | undefined): void {
   switch (message.t) {
     case 'run': {
+      if (!compilersReleased) {
+        compilersReleased = true;
+        for (const flag of RELEASE_COMPILERS) setFlagsFromString(flag);
+      }
       let action = message.action;
       if (action !== undefined) {
         if (actions.size >= MAX_ACTIONS) actions.delete(actions.keys().next().value!);
