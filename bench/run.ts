@@ -75,7 +75,7 @@ console.log(
 );
 console.log(
   `process: spawn to first served request p50 ${proc.spawnToFirstRequestP50Ms.toFixed(0)} ms (max ${proc.spawnToFirstRequestMaxMs.toFixed(0)} ms), ` +
-    `idle RSS ${proc.idleRssMb.toFixed(1)} MB (10^6 bytes)`,
+    `idle RSS ${proc.idleRssMb.toFixed(1)} MB (10^6 bytes); after a first invoke: server ${proc.afterFirstInvoke.serverMb.toFixed(1)} + worker ${proc.afterFirstInvoke.workerMb.toFixed(1)} + spare ${proc.afterFirstInvoke.spareMb.toFixed(1)} = ${proc.afterFirstInvoke.totalMb.toFixed(1)} MB`,
 );
 
 const dir = join(ROOT, 'bench/results');
