@@ -42,6 +42,12 @@ export interface IsolatePoolOptions {
    * one was before its first isolate (the supervisor's spare worker, shared between the workers).
    */
   idleProcesses?: number;
+  /**
+   * With 'process': resident memory this process will gain that it did not hold when it measured
+   * itself idle, kept free from the start (a worker whose optimizing compilers are turned on at
+   * its first call: src/runners/workers/protocol.ts COMPILERS_RESIDENT_MB).
+   */
+  laterGrowthMb?: number;
   /** This process's resident memory in bytes (default process.memoryUsage.rss; tests replace it). */
   residentBytes?: () => number;
   /** A full garbage collection of this process's own heap (default: globalThis.gc when exposed). */
@@ -105,7 +111,12 @@ export class IsolatePool implements Runner {
     };
     if (options.budgetOf === 'process') {
       const gc = (globalThis as { gc?: () => void }).gc;
-      this.resident = new ResidentBound(options.memoryBudgetMb, options.idleProcesses ?? 0, options.residentBytes ?? (() => process.memoryUsage.rss()), options.collectGarbage ?? gc);
+      this.resident = new ResidentBound(
+        options.memoryBudgetMb - (options.laterGrowthMb ?? 0),
+        options.idleProcesses ?? 0,
+        options.residentBytes ?? (() => process.memoryUsage.rss()),
+        options.collectGarbage ?? gc,
+      );
     }
   }
 

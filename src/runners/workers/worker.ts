@@ -14,7 +14,7 @@ import type { CallContext } from '../isolate/instance.ts';
 import { IsolatePool } from '../isolate/pool.ts';
 import type { RunnableAction } from '../runner.ts';
 import { Channel } from './channel.ts';
-import { RELEASE_COMPILERS, WORKER_ENV, type FromWorker, type ToWorker, type WorkerOptions } from './protocol.ts';
+import { COMPILERS_RESIDENT_MB, RELEASE_COMPILERS, WORKER_ENV, type FromWorker, type ToWorker, type WorkerOptions } from './protocol.ts';
 
 /** Action code kept for calls that name only the key; the server sends it again when asked. */
 const MAX_ACTIONS = 20_000;
@@ -47,6 +47,7 @@ const pool = new IsolatePool({
   memoryBudgetMb: options.memoryBudgetMb,
   budgetOf: 'process',
   idleProcesses: options.idleProcesses,
+  laterGrowthMb: options.compilersHeld ? COMPILERS_RESIDENT_MB : 0,
   maxInstancesPerAction: options.maxInstancesPerAction,
   fastSliceMs: options.fastSliceMs,
   now: Date.now,
