@@ -1,10 +1,11 @@
 /**
  * The blank-isolate stock (src/runners/isolate/blank.ts): it fills itself, a take is refilled once
  * the cold start that took it has answered (or, if it runs on, a little later anyway), and what it
- * hands out runs an action.
+ * hands out runs an action. And the runtime's code cache follows V8's flags.
  */
+import { setFlagsFromString } from 'node:v8';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BlankIsolates, type BlankIsolate } from '../../src/runners/isolate/blank.ts';
+import { BlankIsolates, makeBlankIsolate, runtimeCacheState, type BlankIsolate } from '../../src/runners/isolate/blank.ts';
 import { poll } from '../helpers/api.ts';
 
 function runs(blank: BlankIsolate): unknown {
@@ -50,5 +51,33 @@ describe('BlankIsolates', () => {
     blank.isolate.dispose();
     other.isolate.dispose();
     expect(stock.stocked).toBe(0);
+  });
+});
+
+describe('the runtime code cache', () => {
+  const blank = (): void => {
+    const made = makeBlankIsolate(64);
+    expect(runs(made)).toMatchObject({ c: 0, r: { twice: 42 } });
+    made.isolate.dispose();
+  };
+
+  // This file's own process (vitest runs each file in one): the flag change stays here.
+  it('is made by the first isolate, and made again when V8 rejects it under changed flags (the compilers turned on after start-up)', () => {
+    blank();
+    const before = runtimeCacheState();
+    expect(before.cached).toBe(true);
+    blank();
+    expect(runtimeCacheState()).toEqual(before);
+    setFlagsFromString('--no-maglev');
+    try {
+      blank();
+      expect(runtimeCacheState()).toEqual({ cached: false, rejections: before.rejections + 1 });
+      blank();
+      expect(runtimeCacheState()).toEqual({ cached: true, rejections: before.rejections + 1 });
+      blank();
+      expect(runtimeCacheState()).toEqual({ cached: true, rejections: before.rejections + 1 });
+    } finally {
+      setFlagsFromString('--maglev');
+    }
   });
 });

@@ -29,8 +29,21 @@ export const RUNTIME_SOURCE = [
   '})(globalThis);',
 ].join('\n');
 
-/** V8's code cache for the runtime, produced by the first isolate and reused by every later one. */
+/**
+ * V8's code cache for the runtime, produced by the first isolate and reused by every later one.
+ * V8 accepts a cache only under the flags it was made with: one made while the optimizing
+ * compilers were held off (src/jit.ts, src/runners/workers/protocol.ts) is rejected once they are
+ * on, so a rejected cache is dropped and the next isolate makes a new one. Kept, it made every
+ * later isolate compile the whole runtime again (density's cold-start mix at half its speed).
+ */
 let runtimeCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
+/** Caches V8 rejected (each one replaced by the next isolate's). */
+let runtimeCacheRejections = 0;
+
+/** Whether a runtime code cache is held, and how many were rejected and replaced (tests). */
+export function runtimeCacheState(): { cached: boolean; rejections: number } {
+  return { cached: runtimeCache !== undefined, rejections: runtimeCacheRejections };
+}
 
 /** `offLoop`: the call runs on isolated-vm's threads (its log lines are mirrored from the start). */
 export type StartFn = (input: string, scope: number, offLoop?: boolean) => string;
@@ -71,14 +84,17 @@ export interface BlankIsolate {
   adopt(port: HostPort): void;
 }
 
-type RuntimeScript = ivm.Script & { cachedData?: ivm.ExternalCopy<ArrayBuffer> };
+type RuntimeScript = ivm.Script & { cachedData?: ivm.ExternalCopy<ArrayBuffer>; cachedDataRejected?: boolean };
 
 function runtimeScriptOptions(): ivm.ScriptOrigin & ivm.CachedDataOptions {
   return { filename: 'edgewhisk:runtime', ...(runtimeCache ? { cachedData: runtimeCache } : { produceCachedData: true }) };
 }
 
 function keepRuntimeCache(script: RuntimeScript): void {
-  if (!runtimeCache && script.cachedData) runtimeCache = script.cachedData;
+  if (script.cachedDataRejected === true) {
+    runtimeCache = undefined;
+    runtimeCacheRejections++;
+  } else if (!runtimeCache && script.cachedData) runtimeCache = script.cachedData;
 }
 
 /** Our own runtime is bounded and quick, so it is set up synchronously: no thread hop per step. */
