@@ -19,10 +19,12 @@ export interface WorkerOptions {
 }
 
 /**
- * V8's optimizing compilers, off in a worker process until its first call (src/jit.ts says why
- * for the server). A worker runs Node's bootstrap from source (--no-node-snapshot), and that alone
- * had V8 optimize enough to keep 8.5 MB resident, in the spare worker too, which may never get a
- * call. On the command line, since the bootstrap runs before any code of ours.
+ * V8's optimizing compilers, off in the spare worker process until its first call (src/jit.ts
+ * says why for the server). A worker runs Node's bootstrap from source (--no-node-snapshot), and
+ * that alone had V8 optimize enough to keep 8.5 MB resident, in the spare too, which may never get
+ * a call. On the command line, since the bootstrap runs before any code of ours. A worker started
+ * to work at once is not held: with the hold, what its start-up made hot was compiled during its
+ * first calls instead, and the cold-start suite's p99 rose from 7.7–9.9 to 10.7–11.9 ms (4 A/B runs).
  */
 export const HOLD_COMPILERS = ['--no-maglev', '--no-turbofan'];
 export const RELEASE_COMPILERS = ['--maglev', '--turbofan'];

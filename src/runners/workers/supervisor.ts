@@ -339,7 +339,7 @@ export class IsolateWorkers implements Runner {
     const quietFor = busy ? 0 : now - this.lastActivity;
     const waitedFor = now - this.spareWanted;
     if (quietFor >= SPARE_IDLE_MS || waitedFor >= SPARE_MAX_WAIT_MS) {
-      this.spare = this.start();
+      this.spare = this.start(0, 'spare');
       return;
     }
     const wait = Math.min(SPARE_IDLE_MS - quietFor, SPARE_MAX_WAIT_MS - waitedFor);
@@ -356,7 +356,12 @@ export class IsolateWorkers implements Runner {
     return worker;
   }
 
-  private start(delayMs = 0): WorkerProcess {
+  /**
+   * `spare`: started to wait as the spare, with V8's optimizing compilers held off until its first
+   * call (protocol.ts HOLD_COMPILERS). One that starts to work at once is spared the hold: its
+   * first calls would pay for compiling what its start-up made hot.
+   */
+  private start(delayMs = 0, purpose: 'work' | 'spare' = 'work'): WorkerProcess {
     const worker = new WorkerProcess('spare');
     const launch = (): void => {
       if (this.closed || worker.exited) return;
@@ -371,7 +376,7 @@ export class IsolateWorkers implements Runner {
         egress: this.options.egress,
         api: this.options.api !== undefined,
         // Not under --jitless (the one compiler flag NODE_OPTIONS takes): nothing to hold, nothing to turn on.
-        compilersHeld: !/(^|\s)--jitless(\s|$)/.test(process.env.NODE_OPTIONS ?? ''),
+        compilersHeld: purpose === 'spare' && !/(^|\s)--jitless(\s|$)/.test(process.env.NODE_OPTIONS ?? ''),
       };
       // Loaded here, at the first worker: node:child_process (and the dgram and net it needs) is
       // a few MB that a server which never runs an isolate action does not need.
