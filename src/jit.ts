@@ -3,11 +3,12 @@
  * parts of it that run often — Node's module loader resolving the paths of the ~35 files a server
  * loads, its argument validators — and the first such compilation pages the compilers in for good:
  * 2.4 MB of an idle server's ~61 MB. So the entry point holds them off before it loads anything,
- * and the process lets them go once it is at work (WORKING_EVENT: the server's first activation, before its action runs);
- * from then on hot code tiers up as usual. Released when the server listens instead, they
- * compiled start-up functions at the next few calls of them, an idle server's housekeeping, and
- * the saving was gone. V8 reads both flags each time it considers a function for optimization,
- * so setting them at run time takes effect at once.
+ * and the process lets them go once it is at work (WORKING_EVENT: as the server's first activation
+ * starts, before its action runs); from then on hot code tiers up as usual. Released when the
+ * server listens instead, they compiled start-up functions at the next few calls of them, an idle
+ * server's housekeeping, and the saving was gone. V8 reads both flags each time it considers a
+ * function for optimization, so setting them at run time takes effect at once. (V8's code caches
+ * carry the flags they were made under: see src/runners/isolate/blank.ts.)
  *
  * "Before it loads anything" is literal: code that runs before the entry's first statement (the
  * files of its static imports resolved and loaded, a `require` made for it) was enough to make

@@ -31,10 +31,10 @@ export const RELEASE_COMPILERS = ['--maglev', '--turbofan'];
 /**
  * What the compilers add to a worker's resident memory once they run (their code paged in, what
  * they compile): 8.5–9.2 MB, an idle worker started with them against one started without (the
- * bundle, Node 24.21). A worker measures itself idle at its first call, before they have run, so
- * its memory budget keeps this much free from the start. Workers under a 200 MB budget
- * (test/reliability/memory-budget.test.ts) peaked at 190–196 MB started without the hold (5 runs),
- * 194–201 with it (9 runs), 189–195 with it and this (4 runs).
+ * bundle, Node 24.21). A held worker (a spare given work) measures itself idle at its first call,
+ * before they have run, so its memory budget keeps this much free from the start. When every
+ * worker was held, workers under a 200 MB budget (test/reliability/memory-budget.test.ts) peaked at
+ * 194–201 MB (9 runs) without this, 189–195 with it (4 runs); 190–196 unheld (5 runs).
  */
 export const COMPILERS_RESIDENT_MB = 9;
 
