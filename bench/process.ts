@@ -1,7 +1,7 @@
 /**
  * Suite "process": time from spawn to the first served request (GET /api/v1 answering 200), and
  * idle RSS a second after it, of the server as `npm start` runs it: the bundle scripts/build.ts
- * makes (built first), `node dist/server/cli.js serve`. RSS counts the server process and every
+ * makes (built first), started with package.json's start command line (startCommand). RSS counts the server process and every
  * process under it (isolate workers, when any are running), in MB = 10^6 bytes (bench/units.ts).
  * Then the same server's RSS after its first action ran: one action deployed and invoked once,
  * read 1.5 s later (by then its worker process and the spare have started), per process.
@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUNDLE_CLI, buildBundle } from '../scripts/build.ts';
+import { BUNDLE_CLI, buildBundle, startCommand } from '../scripts/build.ts';
 import { api, NODE, percentile, pinned, processTree, ROOT, rssMb, treeRssMb } from './lib.ts';
 
 export interface ProcessResult {
@@ -46,8 +46,9 @@ async function once(port: number): Promise<{ ms: number; rss: number; first: Fir
   // On core 0, as every suite runs the server (this process, polling every 2 ms, is on core 1):
   // sharing a core with the poller made the start-up look 30-50 ms slower. taskset execs node
   // (same pid).
-  const [cmd, args] = pinned('0', NODE, [BUNDLE_CLI, 'serve', '--port', String(port), '--data-dir', dataDir]);
-  const child = spawn(cmd, args, { cwd: ROOT, stdio: 'ignore' });
+  const start = startCommand();
+  const [cmd, args] = pinned('0', NODE, [...start.nodeFlags, BUNDLE_CLI, ...start.args, '--port', String(port), '--data-dir', dataDir]);
+  const child = spawn(cmd, args, { cwd: ROOT, stdio: 'ignore', env: { ...process.env, ...start.env } });
   try {
     for (;;) {
       try {

@@ -25,6 +25,31 @@ export const BUNDLE_DIR = join(ROOT, 'dist', 'server');
 /** What `npm start` runs. */
 export const BUNDLE_CLI = join(BUNDLE_DIR, 'cli.js');
 
+/** `npm start`'s command line (package.json): its environment, node's flags, BUNDLE_CLI's arguments. */
+export interface StartCommand {
+  env: Record<string, string>;
+  nodeFlags: string[];
+  args: string[];
+}
+
+/**
+ * Reads `npm start` from package.json, so what runs the server "as npm start does" (the process
+ * suite, test/bundle) follows it: `[NAME=value …] node [flags …] dist/server/cli.js [args …]`.
+ */
+export function startCommand(): StartCommand {
+  const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const words = scripts.start!.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  let at = 0;
+  for (; /^[A-Z_][A-Z0-9_]*=/.test(words[at] ?? ''); at++) {
+    const [name, value] = [words[at]!.slice(0, words[at]!.indexOf('=')), words[at]!.slice(words[at]!.indexOf('=') + 1)];
+    env[name] = value;
+  }
+  const script = words.indexOf('dist/server/cli.js', at);
+  if (words[at] !== 'node' || script < 0) throw new Error(`package.json's start script is not "[NAME=value …] node [flags …] dist/server/cli.js …": ${scripts.start}`);
+  return { env, nodeFlags: words.slice(at + 1, script), args: words.slice(script + 1) };
+}
+
 const REQUIRE_BANNER = "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);";
 
 const STATIC_IMPORT = /^import (?:\{([^}]*)\}|\* as ([\w$]+)|([\w$]+)) from "([^"]+)";/gm;

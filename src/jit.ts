@@ -20,7 +20,8 @@
 import { setFlagsFromString } from 'node:v8';
 
 /**
- * Emitted on `process` when the process is at work (src/main.ts: the first activation). A type
+ * Emitted on `process` when the process is at work (src/main.ts: the server's first activation;
+ * src/cli/run.ts: a client command, at its start). A type
  * too, so an emitter can name it with `import type`: importing this module for a value would put
  * it in a chunk of the bundle, which its entry would then load as a file before its first statement.
  */
@@ -30,6 +31,19 @@ export const WORKING_EVENT: WorkingEvent = 'edgewhisk:working';
 const COMPILERS = ['maglev', 'turbofan'] as const;
 const USER_FLAG = /^--(no-)?(maglev|turbofan|jitless|opt|max-opt)(=|$)/;
 
+/**
+ * How a launcher holds the compilers from the very start: these flags on node's command line, and
+ * LAUNCHER_HELD=1 in the environment to say they are to be released at work, not the user's choice.
+ * Held from the entry's first statement instead, the compilers can already have run: Node resolves
+ * the entry's path before any of its code, and past about 25 characters of install path that work
+ * made `isPosixPathSeparator` hot enough to be optimized (a copy of dist/ at /tmp/a: none; at
+ * /home/alice/projects/edgewhisk: one, and an idle server of 59.4–59.6k kB instead of 57.5–57.8k).
+ * `npm start` and bin/edgewhisk launch so; a plain `node dist/server/cli.js` still gets the hold
+ * from the first statement.
+ */
+export const LAUNCH_FLAGS = COMPILERS.map((compiler) => `--no-${compiler}`);
+export const LAUNCHER_HELD = 'EDGEWHISK_COMPILERS_HELD';
+
 /** Whether the command line or NODE_OPTIONS sets one of the flags that choose V8's compilers. */
 export function userChoseCompilers(execArgv: readonly string[], nodeOptions = ''): boolean {
   return [...execArgv, ...nodeOptions.split(/\s+/)].some((arg) => USER_FLAG.test(arg.replaceAll('_', '-')));
@@ -37,8 +51,11 @@ export function userChoseCompilers(execArgv: readonly string[], nodeOptions = ''
 
 /** The optimizing compilers off until WORKING_EVENT (unless the user chose compilers). */
 export function holdOptimizingCompilersUntilWorking(): void {
-  if (userChoseCompilers(process.execArgv, process.env.NODE_OPTIONS)) return;
-  for (const compiler of COMPILERS) setFlagsFromString(`--no-${compiler}`);
+  const launched = process.env[LAUNCHER_HELD] === '1';
+  // The launcher's flags are not the user's; any other compiler flag is.
+  const execArgv = launched ? process.execArgv.filter((arg) => !LAUNCH_FLAGS.includes(arg)) : process.execArgv;
+  if (userChoseCompilers(execArgv, process.env.NODE_OPTIONS)) return;
+  if (!launched) for (const flag of LAUNCH_FLAGS) setFlagsFromString(flag);
   process.once(WORKING_EVENT, () => {
     for (const compiler of COMPILERS) setFlagsFromString(`--${compiler}`);
   });

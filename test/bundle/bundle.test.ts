@@ -5,7 +5,7 @@
  * own chunk — zip archives, cron patterns, the client verbs, in-process isolates.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { strToU8, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE_CLI, buildBundle, builtinsWithoutImports, withoutBareImports, withoutUnusedRequire } from '../../scripts/build.ts';
+import { BUNDLE_CLI, buildBundle, builtinsWithoutImports, startCommand, withoutBareImports, withoutUnusedRequire } from '../../scripts/build.ts';
 import { announcedUrl } from '../../src/cli/listening.ts';
 import { GUEST_KEY } from '../helpers/server.ts';
 
@@ -29,15 +29,18 @@ function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   return { ...env, ...extra };
 }
 
-/** `node [nodeFlags] dist/server/cli.js serve …` on port 0 and a fresh data directory; resolves once it listens. */
+/** The server as `npm start` starts it (package.json), on port 0 and a fresh data directory; resolves once it listens. */
 async function serve(...flags: string[]): Promise<{ url: string; child: ChildProcess; exit: Promise<number | null> }> {
   return serveWith([], flags);
 }
 
-async function serveWith(nodeFlags: string[], flags: string[]): Promise<{ url: string; child: ChildProcess; exit: Promise<number | null> }> {
+/** The same with more node flags; `asUser`: node run by hand with just those (not npm start's command line). */
+async function serveWith(nodeFlags: string[], flags: string[], asUser = false): Promise<{ url: string; child: ChildProcess; exit: Promise<number | null> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'edgewhisk-bundle-'));
   dirs.push(dataDir);
-  const child = spawn(NODE, [...nodeFlags, BUNDLE_CLI, 'serve', '--port', '0', '--data-dir', dataDir, ...flags], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const start = asUser ? { env: {}, nodeFlags: [], args: ['serve'] } : startCommand();
+  const argv = [...start.nodeFlags, ...nodeFlags, BUNDLE_CLI, ...start.args, '--port', '0', '--data-dir', dataDir, ...flags];
+  const child = spawn(NODE, argv, { env: cleanEnv(start.env), stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await announcedUrl(child);
@@ -178,8 +181,25 @@ describe('V8’s optimizing compilers in the bundle’s server (src/jit.ts)', ()
     expect(optimizations(output.text()).length).toBeGreaterThan(5);
   }, 60_000);
 
+  it('come on as a client command starts: zipping a folder for `action update` optimizes', async () => {
+    const server = await serveWith([], UNTHROTTLED);
+    const folder = mkdtempSync(join(tmpdir(), 'edgewhisk-zip-'));
+    dirs.push(folder);
+    writeFileSync(join(folder, 'index.js'), 'exports.main = () => ({ ok: true })');
+    // About 0.5 MB of source, so that the zip's loops run hot.
+    for (let i = 0; i < 8; i++) writeFileSync(join(folder, `lib${i}.js`), Array.from({ length: 2000 }, (_, j) => `exports.v${j} = (a) => a * ${j} + ${i};`).join('\n'));
+    // Launched as bin/edgewhisk launches it: the compilers held from node's start.
+    const start = startCommand();
+    const argv = [...start.nodeFlags, '--trace-opt', BUNDLE_CLI, 'action', 'update', 'zipped', folder, '--apihost', server.url, '--auth', GUEST_KEY];
+    const { stdout } = await promisify(execFile)(NODE, argv, { env: cleanEnv({ ...start.env, HOME: folder }) });
+    expect(stdout).toMatch(/ok: updated action zipped/);
+    expect(optimizations(stdout).length).toBeGreaterThan(0);
+    server.child.kill('SIGTERM');
+    expect(await server.exit).toBe(0);
+  }, 60_000);
+
   it('stay as the user set them: --no-maglev --no-turbofan never come back on', async () => {
-    const server = await serveWith(['--trace-opt', '--no-maglev', '--no-turbofan'], UNTHROTTLED);
+    const server = await serveWith(['--trace-opt', '--no-maglev', '--no-turbofan'], UNTHROTTLED, true);
     const output = collect(server.child);
     expect((await api(server.url, 'PUT', '/actions/hot', webAction)).status).toBe(200);
     await load(server.url, 2000);
