@@ -2,7 +2,7 @@
  * The `edgewhisk` command (bin/edgewhisk runs this file on the Node.js 24 installed beside it).
  * A server with isolates in its own process needs --no-node-snapshot (src/cli/snapshot.ts): then
  * this process replaces itself (same pid) by one started with it. Before all that, V8's optimizing
- * compilers are held off until a server is at work (src/jit.ts). Then Node's compile cache (each CLI
+ * compilers are held off until the process is at work (src/jit.ts). Then Node's compile cache (each CLI
  * call is a new process; the cache saves about a third of the start-up), and the command line:
  * src/cli/run.ts.
  */

@@ -2,9 +2,10 @@
  * Start-up code runs once, yet V8's optimizing compilers (Maglev, TurboFan) still compile the
  * parts of it that run often — Node's module loader resolving the paths of the ~35 files a server
  * loads, its argument validators — and the first such compilation pages the compilers in for good:
- * 2.4 MB of an idle server's ~61 MB. So the entry point holds them off before it loads anything,
- * and the process lets them go once it is at work (WORKING_EVENT: as the server's first activation
- * starts, before its action runs); from then on hot code tiers up as usual. Released when the
+ * 2.4 MB of an idle server's ~61 MB. So they are held off from the start — by the launcher (see
+ * LAUNCH_FLAGS), else by the entry point before it loads anything — and the process lets them go
+ * once it is at work (WORKING_EVENT: as the server's first activation starts, before its action
+ * runs; as a client command starts); from then on hot code tiers up as usual. Released when the
  * server listens instead, they compiled start-up functions at the next few calls of them, an idle
  * server's housekeeping, and the saving was gone. V8 reads both flags each time it considers a
  * function for optimization, so setting them at run time takes effect at once. (V8's code caches
@@ -21,9 +22,9 @@ import { setFlagsFromString } from 'node:v8';
 
 /**
  * Emitted on `process` when the process is at work (src/main.ts: the server's first activation;
- * src/cli/run.ts: a client command, at its start). A type
- * too, so an emitter can name it with `import type`: importing this module for a value would put
- * it in a chunk of the bundle, which its entry would then load as a file before its first statement.
+ * src/cli/run.ts: a client command, at its start). A type too, so an emitter can name it with
+ * `import type`: importing this module for a value would put it in a chunk of the bundle, which
+ * its entry would then load as a file before its first statement.
  */
 export type WorkingEvent = 'edgewhisk:working';
 export const WORKING_EVENT: WorkingEvent = 'edgewhisk:working';
