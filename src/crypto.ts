@@ -11,3 +11,8 @@ let loaded: typeof NodeCrypto | undefined;
 export function nodeCrypto(): typeof NodeCrypto {
   return (loaded ??= process.getBuiltinModule('node:crypto'));
 }
+
+/** The SHA-256 digest of a text (its UTF-8 bytes). */
+export function sha256(text: string): Buffer {
+  return nodeCrypto().createHash('sha256').update(text).digest();
+}

@@ -5,7 +5,7 @@
  * (WebActions.scala): the action (404), the payload size (413), CORS and OPTIONS, require-whisk-auth
  * (401), the arguments (400), then the activation.
  */
-import { nodeCrypto } from '../crypto.ts';
+import { nodeCrypto, sha256 } from '../crypto.ts';
 import { MESSAGES } from '../errors.ts';
 import { getValue } from '../openwhisk/keyvalues.ts';
 import { SYSTEM_LIMITS } from '../openwhisk/limits.ts';
@@ -237,10 +237,6 @@ function authorized(required: unknown, http: HttpRequest, user: string | undefin
   if (required === true) return user !== undefined;
   if (typeof required !== 'string' && typeof required !== 'number') return false;
   const given = http.headers['x-require-whisk-auth'];
-  return given !== undefined && nodeCrypto().timingSafeEqual(hash(given), hash(String(required)));
-}
-
-/** Hashing first gives equal-length inputs, so the comparison takes the same time whatever the secret. */
-function hash(value: string): Buffer {
-  return nodeCrypto().createHash('sha256').update(value).digest();
+  // Hashing first gives equal-length inputs, so the comparison takes the same time whatever the secret.
+  return given !== undefined && nodeCrypto().timingSafeEqual(sha256(given), sha256(String(required)));
 }

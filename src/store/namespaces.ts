@@ -1,5 +1,5 @@
 /** Namespaces and their API keys. Keys are stored as SHA-256 hashes: they are random, high-entropy secrets. */
-import { nodeCrypto } from '../crypto.ts';
+import { nodeCrypto, sha256 } from '../crypto.ts';
 import type { Db } from './db.ts';
 
 /** OpenWhisk's published development keys (uuid:key), seeded so existing tools work out of the box. */
@@ -25,7 +25,7 @@ export interface NamespaceRecord {
 }
 
 export function hashKey(key: string): Buffer {
-  return nodeCrypto().createHash('sha256').update(key).digest();
+  return sha256(key);
 }
 
 export class NamespaceStore {

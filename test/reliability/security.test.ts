@@ -15,7 +15,8 @@ import { GUEST_KEY, startTestServer, type TestServer } from '../helpers/server.t
 const compare = vi.hoisted(() => ({ calls: [] as [number, number][] }));
 // The server takes node:crypto through src/crypto.ts (loaded at first use): its comparisons are seen there.
 vi.mock('../../src/crypto.ts', async (importOriginal) => {
-  const real = (await importOriginal<typeof import('../../src/crypto.ts')>()).nodeCrypto();
+  const original = await importOriginal<typeof import('../../src/crypto.ts')>();
+  const real = original.nodeCrypto();
   const seen: typeof real = {
     ...real,
     timingSafeEqual: (a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView) => {
@@ -23,7 +24,7 @@ vi.mock('../../src/crypto.ts', async (importOriginal) => {
       return real.timingSafeEqual(a, b);
     },
   };
-  return { nodeCrypto: () => seen };
+  return { ...original, nodeCrypto: () => seen };
 });
 
 describe('keys', () => {
