@@ -150,11 +150,15 @@ export class Invoker {
   async drain(maxMs: number): Promise<boolean> {
     if (this.inFlight === 0) return true;
     let timer: NodeJS.Timeout | undefined;
+    let wake: (() => void) | undefined;
     const finished = await Promise.race([
-      new Promise<boolean>((resolve) => this.idle.push(() => resolve(true))),
+      new Promise<boolean>((resolve) => this.idle.push((wake = () => resolve(true)))),
       new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), maxMs))),
     ]);
     clearTimeout(timer);
+    // A drain that timed out leaves no waiter behind (a later one would otherwise wake it for nothing).
+    const left = this.idle.indexOf(wake!);
+    if (left >= 0) this.idle.splice(left, 1);
     return finished || this.inFlight === 0;
   }
 
