@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE_CLI, buildBundle, builtinsWithoutImports, startCommand, withoutBareImports, withoutUnusedRequire } from '../../scripts/build.ts';
 import { announcedUrl } from '../../src/cli/listening.ts';
 import { GUEST_KEY } from '../helpers/server.ts';
+import { optimizations } from '../helpers/v8.ts';
 
 const NODE = process.execPath;
 const AUTH = `Basic ${Buffer.from(GUEST_KEY).toString('base64')}`;
@@ -138,11 +139,6 @@ describe('built-ins in the bundle', () => {
     expect(() => builtinsWithoutImports('import { default as fs } from "node:fs";', 'sample.js')).toThrow(/default import/);
   });
 });
-
-/** What V8 printed with --trace-opt about finished optimizations: one line per function compiled. */
-function optimizations(output: string): string[] {
-  return output.split('\n').filter((line) => line.startsWith('[completed compiling'));
-}
 
 /** Everything `child` prints to stdout from now on. */
 function collect(child: ChildProcess): { text: () => string } {

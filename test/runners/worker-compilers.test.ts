@@ -13,6 +13,7 @@ import { isolateInput } from '../../src/runners/isolate/outcome.ts';
 import { Channel } from '../../src/runners/workers/channel.ts';
 import { HOLD_COMPILERS, WORKER_ENV, type FromWorker, type ToWorker, type WorkerOptions } from '../../src/runners/workers/protocol.ts';
 import type { RunnableAction } from '../../src/runners/runner.ts';
+import { optimizations } from '../helpers/v8.ts';
 
 const ENTRY = fileURLToPath(new URL('../../src/runners/workers/entry.ts', import.meta.url));
 
@@ -72,7 +73,7 @@ async function finish(worker: Worker): Promise<string[]> {
   const exited = new Promise((resolve) => worker.child.once('exit', resolve));
   worker.channel.close();
   await exited;
-  return worker.stdout().split('\n').filter((line) => line.startsWith('[completed compiling'));
+  return optimizations(worker.stdout());
 }
 
 describe('V8’s optimizing compilers in an isolate worker process', () => {
