@@ -42,8 +42,9 @@ export function startCommand(): StartCommand {
   const env: Record<string, string> = {};
   let at = 0;
   for (; /^[A-Z_][A-Z0-9_]*=/.test(words[at] ?? ''); at++) {
-    const [name, value] = [words[at]!.slice(0, words[at]!.indexOf('=')), words[at]!.slice(words[at]!.indexOf('=') + 1)];
-    env[name] = value;
+    const assignment = words[at]!;
+    const equals = assignment.indexOf('=');
+    env[assignment.slice(0, equals)] = assignment.slice(equals + 1);
   }
   const script = words.indexOf('dist/server/cli.js', at);
   if (words[at] !== 'node' || script < 0) throw new Error(`package.json's start script is not "[NAME=value …] node [flags …] dist/server/cli.js …": ${scripts.start}`);
