@@ -103,8 +103,8 @@ function main(p) {
   return { n: p.n, calls };
 }`;
 
-  async function promoted(fastSliceMs: number): Promise<RunnableAction> {
-    pool = new IsolatePool({ memoryBudgetMb: 512, maxInstancesPerAction: 1, fastSliceMs, now: Date.now });
+  async function promoted(fastSliceMs: number, maxInstancesPerAction = 1): Promise<RunnableAction> {
+    pool = new IsolatePool({ memoryBudgetMb: 512, maxInstancesPerAction, fastSliceMs, now: Date.now });
     const action: RunnableAction = { key: 'guest/echo@0.0.1#1', kind: 'nodejs:24', code: echo, binary: false, main: 'main', limits };
     for (let i = 0; i < 100 && pool.stats().fastActions === 0; i++) await pool.run(request(action, { n: -1 }));
     expect(pool.stats().fastActions).toBe(1);
@@ -138,6 +138,28 @@ function main(p) {
     // One activation at a time: 4 and 5 ran after 3 finished.
     expect(order[3]! > order[2]! && order[4]! > order[2]!).toBe(true);
     expect(results[2]!.end - results[2]!.start).toBeGreaterThanOrEqual(25);
+  });
+
+  it('a burst goes to one isolate even where the action may have more: they would all run on the event loop anyway', async () => {
+    const action = await promoted(20, 4);
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => pool.run(request(action, { n: i }))));
+    expect(results.map((r) => (r.result as { n: number }).n)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(pool.stats().instances).toBe(1);
+  });
+
+  it('calls of a burst after one that awaits do not wait for it where another isolate can take them', async () => {
+    const action = await promoted(20, 2);
+    const params = [{ n: 1 }, { n: 2 }, { n: 3, wait: 300 }, { n: 4 }, { n: 5 }];
+    const results = await Promise.all(params.map((p) => pool.run(request(action, p))));
+    expect(results.map((r) => (r.result as { n: number }).n)).toEqual([1, 2, 3, 4, 5]);
+    expect(results[2]!.end - results[2]!.start).toBeGreaterThanOrEqual(290);
+    // 4 and 5 ran in a second isolate (a cold start, its own counter) long before 3 answered.
+    for (const i of [3, 4]) {
+      expect(results[i]!.statusCode).toBe(0);
+      expect(results[i]!.end).toBeLessThan(results[2]!.end - 200);
+    }
+    expect(pool.stats().instances).toBe(2);
+    expect(results.slice(3).map((r) => (r.result as { calls: number }).calls)).toEqual([1, 2]);
   });
 
   it('a burst that overruns its slice is run again call by call on the slow path, each with its own outcome', async () => {

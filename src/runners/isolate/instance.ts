@@ -44,6 +44,8 @@ export type CallOutcome =
   | { kind: 'failed'; message: string; start: number; end: number }
   /** Not run to completion here and safe to run again elsewhere; `overran`: it failed on the fast path (the action goes back to the slow one). */
   | { kind: 'retry'; overran: boolean }
+  /** Not started: its batch stopped at an activation that awaits, which would hold it up here. */
+  | { kind: 'moved' }
   | { kind: 'initFailed'; message: string; timedOut: boolean; logs: string[]; start: number; end: number };
 
 /** What the server lends every instance: the way out (fetch), the API, decoded archives. */
@@ -163,6 +165,15 @@ export class IsolateInstance {
   /** Calls queued or running on this instance. */
   get busy(): number {
     return this.waiting.length + (this.current ? 1 : 0);
+  }
+
+  /**
+   * Whether a fast call given now would start in the next batch: nothing is running, and what
+   * waits (if anything) is fast calls for the batch at the end of this turn, or for the end of
+   * the init in progress.
+   */
+  get batching(): boolean {
+    return this.current === undefined && this.carried === undefined && this.state?.ok !== false && this.alive;
   }
 
   get alive(): boolean {
@@ -306,10 +317,12 @@ export class IsolateInstance {
     const runMs = (performance.now() - began) / outputs.length;
     this.fastCallMs = (this.fastCallMs + runMs) / 2;
     const end = this.now();
-    // The last call started is the instance's scope (the one left running, if any); calls the
-    // batch did not reach wait for it and get their scopes when they start.
+    // The last call started is the instance's scope (the one left running, if any). Calls the
+    // batch did not reach go back to the pool, which has them wait here only if no other
+    // instance can take them: they came in the same turn as the one now awaiting, and must not
+    // wait for it when the pool spreads them (a fast action may still await now and then).
     this.scope = first + outputs.length - 1;
-    this.waiting.unshift(...calls.slice(outputs.length));
+    for (const call of calls.slice(outputs.length)) call.resolve({ kind: 'moved' });
     for (let i = 0; i < outputs.length; i++) {
       const call = calls[i]!;
       const output = outputs[i]!;

@@ -132,18 +132,19 @@ export class IsolatePool implements Runner {
   async runPrepared(action: RunnableAction, input: string, context: CallContext): Promise<RunOutcome> {
     const dispatched = this.options.now();
     const { key } = action;
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0; ; ) {
       if (this.closed) {
         return { kind: 'result', result: { statusCode: 3, result: { error: 'The server is shutting down.' }, logs: [], start: dispatched, end: this.options.now(), timedOut: false } };
       }
-      const instance = this.pick(action) ?? (await this.room(action));
-      if (instance === undefined) continue; // closed while it waited: answered above
       const fast = this.paths.isFast(key);
+      const instance = this.pick(action, fast) ?? (await this.room(action, fast));
+      if (instance === undefined) continue; // closed while it waited: answered above
       const outcome = await instance.run(input, fast, context);
+      if (outcome.kind === 'moved') continue; // never started: not an attempt
       this.afterCall(instance, outcome);
       if (outcome.kind === 'retry') {
         if (outcome.overran) this.paths.demote(key);
-        if (attempt < MAX_RETRIES) continue;
+        if (attempt++ < MAX_RETRIES) continue;
       } else if (outcome.kind === 'done') {
         if (outcome.runMs !== undefined) this.paths.record(key, fast, outcome.runMs);
         const done: RunOutcome = { kind: 'output', output: outcome.output, start: dispatched, end: outcome.end };
@@ -195,8 +196,11 @@ export class IsolatePool implements Runner {
   /**
    * An instance for `action`, or undefined when it needs a new one and the process has no room:
    * its resident memory is at the target, and its warm isolates are all busy.
+   * A fast call joins the batch an instance already gathers for the end of this turn: fast calls
+   * all run on the event loop, so spreading them over instances gains no parallelism, and every
+   * batch costs an isolate entry and a wake of isolated-vm's timer thread.
    */
-  private pick(action: RunnableAction): IsolateInstance | undefined {
+  private pick(action: RunnableAction, fast: boolean): IsolateInstance | undefined {
     let instances = this.byAction.get(action.key);
     if (!instances) {
       instances = [];
@@ -210,7 +214,7 @@ export class IsolatePool implements Runner {
         this.remove(instance);
         continue;
       }
-      if (instance.busy === 0) return this.touch(instance);
+      if (instance.busy === 0 || (fast && instance.batching)) return this.touch(instance);
       if (!least || instance.busy < least.busy) least = instance;
       i++;
     }
@@ -272,7 +276,7 @@ export class IsolatePool implements Runner {
    * wait on for ever (an action that calls another through the API, and holds the room the
    * other needs, must not deadlock). Undefined if the pool closed meanwhile.
    */
-  private async room(action: RunnableAction): Promise<IsolateInstance | undefined> {
+  private async room(action: RunnableAction, fast: boolean): Promise<IsolateInstance | undefined> {
     const waitedSince = Date.now();
     for (let woken = false; ; woken = true) {
       await new Promise<void>((resolve) => {
@@ -290,7 +294,7 @@ export class IsolatePool implements Runner {
         else this.roomWaiters.push(wake);
       });
       if (this.closed) return undefined;
-      const instance = this.pick(action);
+      const instance = this.pick(action, fast);
       if (instance) return instance;
       if (Date.now() - waitedSince >= ROOM_WAIT_MS) {
         this.overBudgetStarts++;
@@ -435,7 +439,7 @@ const ROOM_WAIT_MS = 2000;
 const COLLECT_EVERY_MS = 1000;
 
 /** Maps an outcome the pool answers itself (not a finished call: runPrepared passes its output on) to the activation's status, result and logs. */
-function toRunResult(outcome: Exclude<CallOutcome, { kind: 'done' }>, action: RunnableAction, start: number, now: number): RunResult {
+function toRunResult(outcome: Exclude<CallOutcome, { kind: 'done' | 'moved' }>, action: RunnableAction, start: number, now: number): RunResult {
   switch (outcome.kind) {
     case 'timeout':
       return withInit({ ...developerError(MESSAGES.timedOut(action.limits.timeout)), logs: outcome.logs, start, end: outcome.end, timedOut: true }, outcome.initTime);
