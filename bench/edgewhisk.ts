@@ -8,8 +8,11 @@ export interface BenchServer extends ServerProcess {
   createAction(name: string, code: string, extra?: Record<string, unknown>): Promise<void>;
   /** PUT of any entity (`triggers/t`, `rules/r`, `actions/seq` …) in the guest namespace, overwriting. */
   put(path: string, body: unknown): Promise<void>;
-  /** Activation records of the guest namespace (of action or trigger `name` only, if given) readable now. */
-  countActivations(name?: string): Promise<number>;
+  /**
+   * Activation records of the guest namespace readable now: of action or trigger `name` only, if
+   * given, and only those started at or after `since` (epoch ms), if given.
+   */
+  countActivations(name?: string, since?: number): Promise<number>;
 }
 
 /** `script`: the sources (default), or the bundle `npm start` runs (scripts/build.ts's BUNDLE_CLI, built first). */
@@ -26,8 +29,9 @@ export async function startEdgewhisk(flags: string[] = [], core: string | undefi
     ...server,
     put,
     createAction: (name, code, extra = {}) => put(`actions/${name}`, { exec: { kind: 'nodejs:default', code }, ...extra }),
-    async countActivations(name) {
-      const res = await api(server.url, 'GET', `/api/v1/namespaces/_/activations?count=true${name ? `&name=${name}` : ''}`);
+    async countActivations(name, since) {
+      const filter = `${name ? `&name=${name}` : ''}${since === undefined ? '' : `&since=${since}`}`;
+      const res = await api(server.url, 'GET', `/api/v1/namespaces/_/activations?count=true${filter}`);
       if (!res.ok) throw new Error(`counting activations: ${res.status} ${await res.text()}`);
       return ((await res.json()) as { activations: number }).activations;
     },
