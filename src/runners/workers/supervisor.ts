@@ -44,7 +44,7 @@ import { isolateInput, resultOf } from '../isolate/outcome.ts';
 import type { IsolatePoolStats } from '../isolate/pool.ts';
 import type { Runner, RunRequest, RunResult } from '../runner.ts';
 import { Channel } from './channel.ts';
-import { HOLD_COMPILERS, WORKER_ENV, type FromWorker, type ToWorker, type WorkerOptions } from './protocol.ts';
+import { backgroundThreadsFlag, HOLD_COMPILERS, WORKER_ENV, type FromWorker, type ToWorker, type WorkerOptions } from './protocol.ts';
 import { Slots } from './slots.ts';
 
 export interface IsolateWorkersOptions {
@@ -383,7 +383,8 @@ export class IsolateWorkers implements Runner {
       const { spawn } = process.getBuiltinModule('node:child_process');
       // --expose-gc: the pool collects garbage before it takes memory from the warm isolates
       // (see ResidentBound in pool.ts); the host heap of a worker is small, so that is cheap.
-      const child = spawn(process.execPath, ['--no-node-snapshot', '--expose-gc', ...(options.compilersHeld ? HOLD_COMPILERS : []), WORKER_PATH], {
+      const flags = ['--no-node-snapshot', '--expose-gc', backgroundThreadsFlag(), ...(options.compilersHeld ? HOLD_COMPILERS : [])];
+      const child = spawn(process.execPath, [...flags, WORKER_PATH], {
         stdio: ['ignore', 'ignore', 'inherit', 'pipe'],
         env: { ...process.env, [WORKER_ENV]: JSON.stringify(options) },
       });

@@ -1,0 +1,68 @@
+/**
+ * An isolate worker process runs as many V8 background threads as it has cores to spare
+ * (src/runners/workers/protocol.ts backgroundThreadsFlag): on a server confined to one core, one.
+ * A real server started under `taskset -c 0`, its worker found among its children, its threads
+ * read from /proc.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { announcedUrl } from '../../src/cli/listening.ts';
+import { poll } from '../helpers/api.ts';
+import { GUEST_KEY } from '../helpers/server.ts';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const AUTH = `Basic ${Buffer.from(GUEST_KEY).toString('base64')}`;
+const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+
+/** Names of the threads of process `pid` (their `comm`). */
+function threadNames(pid: number): string[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim());
+}
+
+/** The processes whose parent is `pid`. */
+function children(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+    readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number),
+  );
+}
+
+describe.skipIf(!hasTaskset || process.platform !== 'linux')('V8 background threads of an isolate worker', () => {
+  if (!hasTaskset) console.log('skipped: no taskset here to confine the server to one core');
+
+  it('a server confined to one core starts its workers with one V8 background thread, not four', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'edgewhisk-threads-'));
+    const child = spawn('taskset', ['-c', '0', process.execPath, '--no-node-snapshot', 'src/cli.ts', 'serve', '--port', '0', '--data-dir', dataDir], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const url = await announcedUrl(child);
+      const headers = { authorization: AUTH, 'content-type': 'application/json' };
+      const code = 'function main() { return { ok: true } }';
+      expect((await fetch(`${url}/api/v1/namespaces/_/actions/hi`, { method: 'PUT', headers, body: JSON.stringify({ exec: { kind: 'nodejs:default', code } }) })).status).toBe(200);
+      const res = await fetch(`${url}/api/v1/namespaces/_/actions/hi?blocking=true&result=true`, { method: 'POST', headers, body: '{}' });
+      expect(await res.json()).toEqual({ ok: true });
+
+      // taskset execs node: the server is the child itself.
+      const workers = children(child.pid!).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('workers/entry'));
+      expect(workers.length).toBeGreaterThanOrEqual(1);
+      for (const pid of workers) {
+        expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('--v8-pool-size=1');
+        // A worker just spawned (the spare) may not have its threads yet: Node makes them all at once.
+        const pool = await poll(async () => {
+          const v8 = threadNames(pid).filter((name) => name === 'V8Worker');
+          return v8.length > 0 ? v8 : undefined;
+        });
+        expect(pool).toHaveLength(1);
+      }
+      // The server itself is started by its launcher, not by us: Node's default pool of four.
+      expect(threadNames(child.pid!).filter((name) => name === 'V8Worker')).toHaveLength(4);
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
