@@ -1,6 +1,6 @@
 /**
  * An isolate worker process runs as many V8 background threads as it has cores to spare
- * (src/runners/workers/protocol.ts backgroundThreadsFlag): on a server confined to one core, one.
+ * (src/runners/workers/supervisor.ts backgroundThreadsFlag): on a server confined to one core, one.
  * A real server started under `taskset -c 0`, its worker found among its children, its threads
  * read from /proc.
  */

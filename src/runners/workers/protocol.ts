@@ -1,5 +1,4 @@
 /** The messages between the server (supervisor.ts) and an isolate worker process (worker.ts). */
-import { availableParallelism } from 'node:os';
 import type { EgressOptions } from '../../egress/fetch.ts';
 import type { IsolatePoolStats } from '../isolate/pool.ts';
 import type { ApiAnswer, ApiCall } from '../isolate/api.ts';
@@ -29,16 +28,6 @@ export interface WorkerOptions {
  */
 export const HOLD_COMPILERS = ['--no-maglev', '--no-turbofan'];
 
-/**
- * V8's background threads in a worker (concurrent marking and sweeping, parallel scavenges,
- * compile jobs): one fewer than the cores this process may run on (its CPU affinity), at least
- * one, at most Node's default of four. They only help where they have a core to themselves; on
- * the cores the server and its threads use too, four of them at once took the core from the
- * threads that answer calls, several ms at a time.
- */
-export function backgroundThreadsFlag(): string {
-  return `--v8-pool-size=${Math.max(1, Math.min(4, availableParallelism() - 1))}`;
-}
 export const RELEASE_COMPILERS = ['--maglev', '--turbofan'];
 /**
  * What the compilers add to a worker's resident memory once they run (their code paged in, what

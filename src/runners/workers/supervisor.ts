@@ -44,7 +44,7 @@ import { isolateInput, resultOf } from '../isolate/outcome.ts';
 import type { IsolatePoolStats } from '../isolate/pool.ts';
 import type { Runner, RunRequest, RunResult } from '../runner.ts';
 import { Channel } from './channel.ts';
-import { backgroundThreadsFlag, HOLD_COMPILERS, WORKER_ENV, type FromWorker, type ToWorker, type WorkerOptions } from './protocol.ts';
+import { HOLD_COMPILERS, WORKER_ENV, type FromWorker, type ToWorker, type WorkerOptions } from './protocol.ts';
 import { Slots } from './slots.ts';
 
 export interface IsolateWorkersOptions {
@@ -99,6 +99,19 @@ interface Call {
 }
 
 const WORKER_PATH = fileURLToPath(new URL('./entry.ts', import.meta.url));
+
+/**
+ * V8's background threads in a worker (concurrent marking and sweeping, parallel scavenges,
+ * compile jobs): one fewer than the cores this process may run on (its CPU affinity), at least
+ * one, at most Node's default of four. They only help where they have a core to themselves; on
+ * the cores the server and its threads use too, four of them at once took the core from the
+ * threads that answer calls, several ms at a time.
+ */
+function backgroundThreadsFlag(): string {
+  // Loaded when the first worker starts, as node:child_process is (see launch).
+  const cores = process.getBuiltinModule('node:os').availableParallelism();
+  return `--v8-pool-size=${Math.max(1, Math.min(4, cores - 1))}`;
+}
 const EMPTY_STATS: IsolatePoolStats = { instances: 0, fastActions: 0, heapMb: 0, coldStarts: 0, evictions: 0, residentMb: 0, overBudgetStarts: 0 };
 const WATCH_MS = 100;
 const PING_MS = 1000;
