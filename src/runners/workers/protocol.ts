@@ -27,7 +27,6 @@ export interface WorkerOptions {
  * first calls instead, and the cold-start suite's p99 rose from 7.7–9.9 to 10.7–11.9 ms (4 A/B runs).
  */
 export const HOLD_COMPILERS = ['--no-maglev', '--no-turbofan'];
-
 export const RELEASE_COMPILERS = ['--maglev', '--turbofan'];
 /**
  * What the compilers add to a worker's resident memory once they run (their code paged in, what
