@@ -15,7 +15,11 @@ import { GUEST_KEY } from '../helpers/server.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const AUTH = `Basic ${Buffer.from(GUEST_KEY).toString('base64')}`;
-const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+const skipped =
+  process.platform !== 'linux' ? 'not Linux: no /proc to read threads from'
+  : spawnSync('taskset', ['-c', '0', 'true']).status !== 0 ? 'no taskset here to confine the server to one core'
+  : undefined;
+if (skipped) console.log(`skipped: ${skipped}`);
 
 /** Names of the threads of process `pid` (their `comm`). */
 function threadNames(pid: number): string[] {
@@ -29,8 +33,7 @@ function children(pid: number): number[] {
   );
 }
 
-describe.skipIf(!hasTaskset || process.platform !== 'linux')('V8 background threads of an isolate worker', () => {
-  if (!hasTaskset) console.log('skipped: no taskset here to confine the server to one core');
+describe.skipIf(skipped !== undefined)('V8 background threads of an isolate worker', () => {
 
   it('a server confined to one core starts its workers with one V8 background thread, not four', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'edgewhisk-threads-'));
