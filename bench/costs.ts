@@ -9,7 +9,8 @@
  * after the load (10 ms ticks: over a 10 s run, under 0.1 µs a request). The bare uWebSockets.js
  * hello's figure is one core's time over its requests/s (it keeps the core busy).
  */
-import { HELLO, invokeRequest, warmUp, withEdgewhisk, type BenchServer } from './edgewhisk.ts';
+import { invokeRequest, warmUp, withEdgewhisk, type BenchServer } from './edgewhisk.ts';
+import { HELLO } from './hello.ts';
 import { load, processTree, SECONDS, threadTimes, type LoadOptions, type LoadResult, type ThreadTime } from './lib.ts';
 import { warmHelloWebAction } from './web.ts';
 

@@ -74,5 +74,3 @@ export async function warmUp(url: string, init: RequestInit = {}, status = 200, 
     if (res.status !== status) throw new Error(`warm-up ${init.method ?? 'GET'} ${url} answered ${res.status}: ${text}`);
   }
 }
-
-export const HELLO = 'function main(params) { return { hello: params.name || "world" } }';

@@ -1,5 +1,6 @@
 /** Suite "invoke": warm blocking invoke (POST ?blocking=true&result=true, record persisted) at 1 and 64 connections. */
-import { HELLO, invokeRequest, warmUp, withEdgewhisk, type BenchServer } from './edgewhisk.ts';
+import { invokeRequest, warmUp, withEdgewhisk, type BenchServer } from './edgewhisk.ts';
+import { HELLO } from './hello.ts';
 import { load, SECONDS, type LoadResult } from './lib.ts';
 
 /** Warm blocking invokes of an existing action at 1 and 64 connections. */

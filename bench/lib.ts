@@ -18,7 +18,8 @@ export const GUEST_AUTH = `Basic ${Buffer.from(GUEST).toString('base64')}`;
 const hasCommand = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 export const HAS_TASKSET = hasCommand('taskset') && cpus().length >= 2;
 // This process is the client of the suites that time single requests (cold starts, fan-out): it
-// belongs on the load core too, or it competes with the server it measures.
+// belongs on the load core too, or it competes with the server it measures. So no server script
+// (bench/servers) may import this module: it would move itself beside the load it answers.
 if (HAS_TASKSET) spawnSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
 export const HAS_WRK = hasCommand('wrk');
 

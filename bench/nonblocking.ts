@@ -4,7 +4,8 @@
  * activation ids, so the records are counted through the list API (`?count=true&name=hello`)
  * before the load and after it, polling until the count has stopped growing.
  */
-import { HELLO, invokeRequest, warmUp, withEdgewhisk, type BenchServer } from './edgewhisk.ts';
+import { invokeRequest, warmUp, withEdgewhisk, type BenchServer } from './edgewhisk.ts';
+import { HELLO } from './hello.ts';
 import { load, pollUntil, SECONDS, type LoadResult } from './lib.ts';
 
 export interface NonBlockingResult {

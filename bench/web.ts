@@ -1,5 +1,6 @@
 /** Suite "web": a warm `.json` web action answering GET, at 1 and 64 connections (records kept). */
-import { HELLO, warmUp, withEdgewhisk, type BenchServer } from './edgewhisk.ts';
+import { warmUp, withEdgewhisk, type BenchServer } from './edgewhisk.ts';
+import { HELLO } from './hello.ts';
 import { load, SECONDS, type LoadResult } from './lib.ts';
 
 /** Deploys the hello web action on `server` and warms it; returns the URL the suite loads. */

@@ -5,7 +5,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import vm from 'node:vm';
-import { HELLO } from '../edgewhisk.ts';
+import { HELLO } from '../hello.ts';
 
 const context = vm.createContext({ params: {} });
 new vm.Script(HELLO).runInContext(context);
