@@ -54,12 +54,47 @@ const blockingInvoke: Workload = async (server) => {
   return { ...request, connections: 64 };
 };
 
-export const CONFIGURATIONS: { configuration: string; flags: string[]; workload: Workload }[] = [
-  { configuration: 'web GET, defaults (isolates in a worker process, every record kept)', flags: [], workload: webGet },
-  { configuration: 'web GET, successful web calls not recorded', flags: ['--record-web-successes', 'false'], workload: webGet },
-  { configuration: 'web GET, isolates in the server process', flags: ['--isolate-workers', '0'], workload: webGet },
-  { configuration: 'web GET, isolates in the server process, successes not recorded', flags: ['--isolate-workers', '0', '--record-web-successes', 'false'], workload: webGet },
-  { configuration: 'blocking invoke, defaults (record committed before the answer)', flags: [], workload: blockingInvoke },
+/**
+ * What bench/servers/floor.ts is made of to stand for a configuration (the "floor" suite): where the
+ * isolate runs, and whether records are written after the answer, before it, or not at all.
+ */
+export interface FloorParts {
+  isolate: 'process' | 'server';
+  records: 'eventual' | 'durable' | 'none';
+  request: 'web' | 'invoke';
+}
+
+export const CONFIGURATIONS: { configuration: string; flags: string[]; workload: Workload; floor: FloorParts }[] = [
+  {
+    configuration: 'web GET, defaults (isolates in a worker process, every record kept)',
+    flags: [],
+    workload: webGet,
+    floor: { isolate: 'process', records: 'eventual', request: 'web' },
+  },
+  {
+    configuration: 'web GET, successful web calls not recorded',
+    flags: ['--record-web-successes', 'false'],
+    workload: webGet,
+    floor: { isolate: 'process', records: 'none', request: 'web' },
+  },
+  {
+    configuration: 'web GET, isolates in the server process',
+    flags: ['--isolate-workers', '0'],
+    workload: webGet,
+    floor: { isolate: 'server', records: 'eventual', request: 'web' },
+  },
+  {
+    configuration: 'web GET, isolates in the server process, successes not recorded',
+    flags: ['--isolate-workers', '0', '--record-web-successes', 'false'],
+    workload: webGet,
+    floor: { isolate: 'server', records: 'none', request: 'web' },
+  },
+  {
+    configuration: 'blocking invoke, defaults (record committed before the answer)',
+    flags: [],
+    workload: blockingInvoke,
+    floor: { isolate: 'process', records: 'durable', request: 'invoke' },
+  },
 ];
 
 /** Per-request CPU of each thread group between two readings of the server's process tree. */

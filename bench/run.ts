@@ -18,6 +18,7 @@ import { density, densitySummary } from './density.ts';
 import { processFigures } from './process.ts';
 import { dockerInvoke } from './docker.ts';
 import { costLines, costs } from './costs.ts';
+import { floor, floorLines } from './floor.ts';
 import { header, ROOT, tableRows, type LoadResult, type TableRow } from './lib.ts';
 
 const started = new Date();
@@ -28,7 +29,9 @@ const web = await webAction();
 // Right after the ceiling and the web action they are compared with, whose figures they reuse.
 const peer = process.env.BENCH_PEERS === '0' ? undefined : await peers({ ceiling: base, web });
 const multi = await multiCore(web);
-const cost = await costs(base.find((b) => b.connections === 64)?.requestsPerSec);
+const ceiling64 = base.find((b) => b.connections === 64)?.requestsPerSec;
+const cost = await costs(ceiling64);
+const floorRuns = await floor();
 const invoke = await blockingInvoke();
 const nonBlocking = await nonBlockingInvoke();
 const sequence = await sequenceAndFanOut();
@@ -52,6 +55,7 @@ if (peer) rows.push(...peerRows(peer));
 add('warm .json web action GET, server on cores 0,1 (load shares core 1)', multi.bothCores);
 add('warm blocking invoke, record persisted', invoke);
 add('non-blocking invoke (202 accepted)', [nonBlocking.accepted]);
+for (const run of floorRuns) add(`floor, the parts alone: ${run.configuration}`, [run.load]);
 add('blocking invoke of a 3-action sequence', sequence.sequence);
 add('bare uWS hello (ceiling), again after the load suites', baseAfter);
 latencyRow(`trigger fan-out: fire to all ${sequence.fanOut.rules} rule records readable (${sequence.fanOut.fires} fires)`, sequence.fanOut);
@@ -66,6 +70,8 @@ console.log(
 );
 console.log('costs of a warm request at 64 connections (CPU µs per request, by thread group):');
 for (const line of costLines(cost)) console.log(`  ${line}`);
+console.log('floor: the same loads against a server of the required parts alone (bench/servers/floor.ts):');
+for (const line of floorLines(floorRuns, ceiling64, cost)) console.log(`  ${line}`);
 console.log(
   `non-blocking: ${nonBlocking.acceptedCount} accepted; ${nonBlocking.readableAtLoadEnd} records readable when the load ended, ` +
     `all ${nonBlocking.records} ${nonBlocking.drainMs.toFixed(0)} ms after it: ${nonBlocking.recordsPerSec.toFixed(0)} records/s from the start of the load`,
@@ -97,6 +103,7 @@ const results = {
   webAction: web,
   peers: peer ? { workerd: peer.workerd ?? null, workerdVersion: peer.workerdVersion ?? null, workerdSkipped: peer.workerdSkipped ?? null, nodeVm: peer.nodeVm } : null,
   costs: cost,
+  floor: floorRuns,
   multiCore: { bothCores: multi.bothCores, ratios: multi.ratios, partitioned: multi.partitioned, wakeup: multi.wakeup, note: multi.note },
   blockingInvoke: invoke,
   nonBlockingInvoke: nonBlocking,

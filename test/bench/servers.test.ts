@@ -5,7 +5,10 @@
  * what the bench loads it with.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { announcedUrl } from '../../src/cli/listening.ts';
 
@@ -46,6 +49,37 @@ describe.skipIf(skipped !== undefined)('bench servers', () => {
       const res = await fetch(`${url}/?name=world`);
       expect(res.status, script).toBe(200);
       expect(await res.json(), script).toEqual({ hello: 'world' });
+    }
+  });
+
+  it('the floor, its isolate in a child process, answers a web GET as a .json web action and stays on its core', async () => {
+    const { url, pid } = await startPinned('bench/servers/floor.ts', { FLOOR_ISOLATE: 'process', FLOOR_RECORDS: 'eventual' });
+    expect(allowedCpus(pid)).toBe('0');
+    const res = await fetch(`${url}/web?name=edge`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('x-openwhisk-activation-id')).toMatch(/^[0-9a-f]{32}$/);
+    expect(await res.text()).toBe('{\n  "hello": "edge"\n}');
+  });
+
+  it('the floor answers a blocking invoke once its record is committed, its isolate in the server', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'edgewhisk-floor-test-'));
+    try {
+      const { url } = await startPinned('bench/servers/floor.ts', { FLOOR_ISOLATE: 'server', FLOOR_RECORDS: 'durable', FLOOR_DATA_DIR: dataDir });
+      const answers = await Promise.all(
+        ['a', 'b', 'c'].map((name) => fetch(`${url}/invoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) }).then((res) => res.json())),
+      );
+      expect(answers).toEqual([{ hello: 'a' }, { hello: 'b' }, { hello: 'c' }]);
+      // Answered, so committed: the three records are in the file now.
+      const db = new Database(join(dataDir, 'edgewhisk.db'), { readonly: true });
+      const docs = db.prepare<[], { path: string; doc: string }>('SELECT path, doc FROM activations').all();
+      db.close();
+      expect(docs.map((row) => row.path)).toEqual(['guest/hello', 'guest/hello', 'guest/hello']);
+      expect(docs.map((row) => (JSON.parse(row.doc) as { response: { result: unknown } }).response.result)).toEqual(
+        expect.arrayContaining([{ hello: 'a' }, { hello: 'b' }, { hello: 'c' }]),
+      );
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
