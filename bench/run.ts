@@ -18,7 +18,7 @@ import { density, densitySummary } from './density.ts';
 import { processFigures } from './process.ts';
 import { dockerInvoke } from './docker.ts';
 import { costLines, costs } from './costs.ts';
-import { floor, floorLines } from './floor.ts';
+import { floor, floorColdStart, floorLines } from './floor.ts';
 import { header, ROOT, tableRows, type LoadResult, type TableRow } from './lib.ts';
 
 const started = new Date();
@@ -39,6 +39,7 @@ const sequence = await sequenceAndFanOut();
 // the ceiling shows how far the ratios of the later ones may be off.
 const baseAfter = await ceiling();
 const cold = await coldStart();
+const coldFloor = await floorColdStart();
 const dense = await density();
 const proc = await processFigures();
 const docker = await dockerInvoke();
@@ -60,6 +61,7 @@ add('blocking invoke of a 3-action sequence', sequence.sequence);
 add('bare uWS hello (ceiling), again after the load suites', baseAfter);
 latencyRow(`trigger fan-out: fire to all ${sequence.fanOut.rules} rule records readable (${sequence.fanOut.fires} fires)`, sequence.fanOut);
 latencyRow(`cold start: first invoke of ${cold.actions} new actions (${cold.client} client, HTTP floor p50 ${cold.httpFloorP50Ms.toFixed(2)} ms; initTime p50 ${cold.initTimeP50Ms} ms; ${cold.serverCpuMsPerAction.toFixed(1)} ms CPU per action; the server's first invoke, which starts its worker process, ${cold.firstInvokeMs.toFixed(0)} ms)`, cold);
+latencyRow(`floor, the parts alone: cold start, the same loop (isolates in a child process, no isolate made ahead; ${coldFloor.cpuMsPerAction.toFixed(1)} ms CPU per action)`, coldFloor);
 add(`density: random mix over ${dense.actions} actions (budget ${dense.memoryBudgetMb} MB)`, [dense.mix]);
 console.table(rows);
 if (peer?.workerdSkipped) console.log(`peers: workerd skipped, ${peer.workerdSkipped}`);
@@ -110,6 +112,7 @@ const results = {
   sequence: sequence.sequence,
   fanOut: sequence.fanOut,
   coldStart: cold,
+  coldStartFloor: coldFloor,
   density: dense,
   process: proc,
   docker: docker ?? null,

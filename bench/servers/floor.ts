@@ -13,8 +13,9 @@
  * `durable`: a turn's answers sent once its records are committed. None of edgewhisk's semantics,
  * bookkeeping or checks: no routing, authentication, limits, logs or environment per activation.
  * GET answers as a `.json` web action (CORS and activation id headers, the result pretty-printed);
- * POST as a blocking invoke with `result=true` (its JSON body the parameters). The records go to a
- * directory of their own, removed at exit, or to FLOOR_DATA_DIR, kept.
+ * POST as a blocking invoke with `result=true` (its JSON body the parameters); PUT /action/<name>
+ * deploys code and POST /cold/<name> is its first call, in an isolate made for it (cold starts).
+ * The records go to a directory of their own, removed at exit, or to FLOOR_DATA_DIR, kept.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,6 +26,7 @@ import { Worker } from 'node:worker_threads';
 import ivm from 'isolated-vm';
 import uWS from 'uWebSockets.js';
 import { HELLO } from '../hello.ts';
+import { openDatabase } from '../../src/store/db.ts';
 import type { FloorRows } from './floor-writer.ts';
 
 /** Calls joined by \x01 (JSON text holds no raw control character), answered the same way. */
@@ -39,12 +41,32 @@ globalThis.runBatch = function (inputs) {
   return out;
 };`;
 
-function isolateBatchRunner(): (inputs: string) => string {
+/**
+ * The isolate side, in the server or in the child process: a frame 'b' + a turn's inputs runs them
+ * in the warm isolate and answers 'b' + their results; a frame 'c' + {code, params} is a cold start
+ * — a new isolate and context, the action's code compiled and run, main called — answered with its
+ * result. New isolates stay (as warm ones would) up to COLD_KEPT, the oldest disposed after an answer.
+ */
+const COLD_KEPT = 500;
+
+function isolateSide(): (frame: string) => string {
   const isolate = new ivm.Isolate({ memoryLimit: 256 });
   const context = isolate.createContextSync();
   context.evalSync(RUN_BATCH);
   const runBatch = context.global.getSync('runBatch', { reference: true }) as ivm.Reference<(inputs: string) => string>;
-  return (inputs) => runBatch.applySync(undefined, [inputs], { timeout: 60_000 }) as string;
+  const kept: ivm.Isolate[] = [];
+  const cold = (text: string): string => {
+    const { code, params } = JSON.parse(text) as { code: string; params: unknown };
+    const fresh = new ivm.Isolate({ memoryLimit: 256 });
+    const freshContext = fresh.createContextSync();
+    freshContext.evalSync(code, { timeout: 60_000 });
+    const main = freshContext.global.getSync('main', { reference: true }) as ivm.Reference<(params: unknown) => unknown>;
+    const result = JSON.stringify(main.applySync(undefined, [new ivm.ExternalCopy(params).copyInto()], { timeout: 60_000, result: { copy: true } }));
+    kept.push(fresh);
+    if (kept.length > COLD_KEPT) setImmediate(() => kept.shift()?.dispose());
+    return result;
+  };
+  return (frame) => (frame[0] === 'c' ? cold(frame.slice(1)) : (runBatch.applySync(undefined, [frame.slice(1)], { timeout: 60_000 }) as string));
 }
 
 /** Length-prefixed UTF-8 frames over a socket: `onFrame` gets each whole frame's text. */
@@ -70,9 +92,9 @@ function framed(socket: Socket, onFrame: (text: string) => void): (text: string)
 
 if (process.argv[2] === 'isolate-process') {
   const { Socket } = await import('node:net');
-  const run = isolateBatchRunner();
+  const handle = isolateSide();
   const socket = new Socket({ fd: 3, readable: true, writable: true });
-  const send = framed(socket, (inputs) => send(run(inputs)));
+  const send = framed(socket, (frame) => send(handle(frame)));
   socket.on('close', () => process.exit(0));
 } else {
   await serve();
@@ -82,20 +104,22 @@ async function serve(): Promise<void> {
   const isolateMode = process.env.FLOOR_ISOLATE === 'process' ? 'process' : 'server';
   const records = process.env.FLOOR_RECORDS === 'eventual' || process.env.FLOOR_RECORDS === 'durable' ? process.env.FLOOR_RECORDS : 'none';
 
-  /** Runs a turn's calls; `done` gets their results in order. */
-  let runBatch: (inputs: string, done: (outputs: string) => void) => void;
+  /** Hands a frame to the isolate side (isolateSide); `done` gets its answer, in order. */
+  let isolateCall: (frame: string, done: (answer: string) => void) => void;
   if (isolateMode === 'server') {
-    const run = isolateBatchRunner();
-    runBatch = (inputs, done) => done(run(inputs));
+    const handle = isolateSide();
+    isolateCall = (frame, done) => done(handle(frame));
   } else {
     const child = spawn(process.execPath, ['--no-node-snapshot', process.argv[1]!, 'isolate-process'], { stdio: ['ignore', 'inherit', 'inherit', 'pipe'] });
-    const waiting: ((outputs: string) => void)[] = [];
-    const send = framed(child.stdio[3] as Socket, (outputs) => waiting.shift()!(outputs));
-    runBatch = (inputs, done) => {
+    const waiting: ((answer: string) => void)[] = [];
+    const send = framed(child.stdio[3] as Socket, (answer) => waiting.shift()!(answer));
+    isolateCall = (frame, done) => {
       waiting.push(done);
-      send(inputs);
+      send(frame);
     };
   }
+  /** Runs a turn's calls; `done` gets their results in order. */
+  const runBatch = (inputs: string, done: (outputs: string) => void): void => isolateCall(`b${inputs}`, done);
 
   let writer: Worker | undefined;
   let dataDir: string | undefined;
@@ -119,15 +143,14 @@ async function serve(): Promise<void> {
 
   const idPrefix = Math.random().toString(16).slice(2, 12).padEnd(10, '0');
   let sequence = 0;
-  const web = { name: 'hello', path: 'guest/hello' };
-  /** The record edgewhisk keeps of a successful call (its id, namespace, path and start are columns). */
-  const recordDoc = (result: unknown, start: number, end: number): string =>
+  /** The record edgewhisk keeps of a successful call of guest/`name` (its id, namespace, path and start are columns). */
+  const recordDoc = (name: string, result: unknown, start: number, end: number): string =>
     JSON.stringify({
-      name: web.name, version: '0.0.1', subject: 'guest', publish: false, end, duration: end - start,
+      name, version: '0.0.1', subject: 'guest', publish: false, end, duration: end - start,
       response: { status: 'success', statusCode: 0, success: true, result },
       logs: [],
       annotations: [
-        { key: 'path', value: web.path }, { key: 'waitTime', value: 0 }, { key: 'kind', value: 'nodejs:24' }, { key: 'timeout', value: false },
+        { key: 'path', value: `guest/${name}` }, { key: 'waitTime', value: 0 }, { key: 'kind', value: 'nodejs:24' }, { key: 'timeout', value: false },
         { key: 'limits', value: { timeout: 60000, memory: 256, logs: 10, concurrency: 1 } },
       ],
     });
@@ -160,6 +183,19 @@ async function serve(): Promise<void> {
     });
   };
 
+  const newId = (): string => `${idPrefix}${(sequence++).toString(16).padStart(22, '0')}`;
+
+  /** Stores `added` rows as FLOOR_RECORDS says; `then` runs once the answers may go. */
+  const persist = (added: FloorRows, then: () => void): void => {
+    if (records === 'durable') {
+      writer!.postMessage(added);
+      committed.push(then);
+      return;
+    }
+    if (records === 'eventual') rows.push(...added);
+    then();
+  };
+
   const runTurn = (): void => {
     scheduled = false;
     const turn = calls;
@@ -169,21 +205,12 @@ async function serve(): Promise<void> {
     runBatch(turnInputs.join('\x01'), (outputs) => {
       const results = outputs.split('\x01');
       const end = Date.now();
-      const ids = turn.map(() => `${idPrefix}${(sequence++).toString(16).padStart(22, '0')}`);
-      if (records === 'none') {
-        for (let i = 0; i < turn.length; i++) answer(turn[i]!, ids[i]!, results[i]!);
-        return;
+      const ids = turn.map(newId);
+      const added: FloorRows = [];
+      if (records !== 'none') {
+        for (let i = 0; i < turn.length; i++) added.push(ids[i]!, 'guest', 'guest/hello', turn[i]!.start, recordDoc('hello', JSON.parse(results[i]!), turn[i]!.start, end));
       }
-      const turnRows: FloorRows = records === 'durable' ? [] : rows;
-      for (let i = 0; i < turn.length; i++) {
-        turnRows.push(ids[i]!, 'guest', web.path, turn[i]!.start, recordDoc(JSON.parse(results[i]!), turn[i]!.start, end));
-      }
-      if (records === 'eventual') {
-        for (let i = 0; i < turn.length; i++) answer(turn[i]!, ids[i]!, results[i]!);
-        return;
-      }
-      writer!.postMessage(turnRows);
-      committed.push(() => {
+      persist(added, () => {
         for (let i = 0; i < turn.length; i++) answer(turn[i]!, ids[i]!, results[i]!);
       });
     });
@@ -198,12 +225,62 @@ async function serve(): Promise<void> {
     }
   };
 
-  const app = uWS.App();
-  app.get('/*', (res, req) => {
-    const call: Call = { res, web: true, aborted: false, start: Date.now() };
+  const readBody = (res: uWS.HttpResponse, onBody: (text: string) => void): void => {
+    let body: Buffer = Buffer.alloc(0);
+    res.onData((chunk, last) => {
+      body = Buffer.concat([body, Buffer.from(chunk)]);
+      if (last) onBody(body.toString());
+    });
+  };
+  const newCall = (res: uWS.HttpResponse, web: boolean): Call => {
+    const call: Call = { res, web, aborted: false, start: Date.now() };
     res.onAborted(() => {
       call.aborted = true;
     });
+    return call;
+  };
+
+  // Cold starts: PUT /action/<name> with {code} deploys it, as edgewhisk's PUT does — kept in memory
+  // and written at once to the entities table; POST /cold/<name> is its first call, in a new isolate.
+  const codes = new Map<string, string>();
+  let putEntity: ((name: string, doc: string) => void) | undefined;
+  const deploy = (name: string, code: string): void => {
+    if (putEntity === undefined) {
+      const db = openDatabase((dataDir ??= mkdtempSync(join(tmpdir(), 'edgewhisk-floor-'))));
+      const insert = db.prepare<[string, string, number]>("INSERT OR REPLACE INTO entities (namespace, collection, path, doc, updated) VALUES ('guest', 'actions', ?, ?, ?)");
+      putEntity = (path, doc) => insert.run(path, doc, Date.now());
+    }
+    putEntity(name, JSON.stringify({ name, exec: { kind: 'nodejs:default', code } }));
+    codes.set(name, code);
+  };
+
+  const app = uWS.App();
+  app.put('/action/*', (res, req) => {
+    const name = req.getUrl().slice('/action/'.length);
+    const call = newCall(res, false);
+    readBody(res, (text) => {
+      deploy(name, (JSON.parse(text) as { code: string }).code);
+      if (!call.aborted) res.cork(() => res.writeStatus('200 OK').end('{}'));
+    });
+  });
+  app.post('/cold/*', (res, req) => {
+    const name = req.getUrl().slice('/cold/'.length);
+    const call = newCall(res, false);
+    readBody(res, (text) => {
+      const code = codes.get(name);
+      if (code === undefined) {
+        if (!call.aborted) res.cork(() => res.writeStatus('404 Not Found').end());
+        return;
+      }
+      isolateCall(`c${JSON.stringify({ code, params: text === '' ? {} : JSON.parse(text) })}`, (result) => {
+        const id = newId();
+        const added: FloorRows = records === 'none' ? [] : [id, 'guest', `guest/${name}`, call.start, recordDoc(name, JSON.parse(result), call.start, Date.now())];
+        persist(added, () => answer(call, id, result));
+      });
+    });
+  });
+  app.get('/*', (res, req) => {
+    const call = newCall(res, true);
     const headers: Record<string, string> = {};
     req.forEach((name, value) => {
       headers[name] = value;
@@ -212,15 +289,8 @@ async function serve(): Promise<void> {
     enqueue(call, JSON.stringify({ ...params, __ow_method: 'get', __ow_headers: headers, __ow_path: '' }));
   });
   app.post('/*', (res) => {
-    const call: Call = { res, web: false, aborted: false, start: Date.now() };
-    res.onAborted(() => {
-      call.aborted = true;
-    });
-    let body: Buffer = Buffer.alloc(0);
-    res.onData((chunk, last) => {
-      body = Buffer.concat([body, Buffer.from(chunk)]);
-      if (last) enqueue(call, body.length === 0 ? '{}' : body.toString());
-    });
+    const call = newCall(res, false);
+    readBody(res, (text) => enqueue(call, text === '' ? '{}' : text));
   });
   app.listen('127.0.0.1', 0, (socket) => {
     if (!socket) process.exit(1);

@@ -82,4 +82,27 @@ describe.skipIf(skipped !== undefined)('bench servers', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('the floor deploys an action and runs its first call in a new isolate of its child process, the record committed first', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'edgewhisk-floor-test-'));
+    try {
+      const { url } = await startPinned('bench/servers/floor.ts', { FLOOR_ISOLATE: 'process', FLOOR_RECORDS: 'durable', FLOOR_DATA_DIR: dataDir });
+      const json = { 'content-type': 'application/json' };
+      const put = await fetch(`${url}/action/greet`, { method: 'PUT', headers: json, body: JSON.stringify({ code: 'function main(p) { return { greeting: `hi ${p.name}` } }' }) });
+      expect(put.status).toBe(200);
+      const call = await fetch(`${url}/cold/greet`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'edge' }) });
+      expect(call.status).toBe(200);
+      expect(await call.json()).toEqual({ greeting: 'hi edge' });
+      expect((await fetch(`${url}/cold/missing`, { method: 'POST', headers: json, body: '{}' })).status).toBe(404);
+      const db = new Database(join(dataDir, 'edgewhisk.db'), { readonly: true });
+      const entity = db.prepare<[], { path: string; doc: string }>("SELECT path, doc FROM entities WHERE collection = 'actions'").get();
+      const record = db.prepare<[], { path: string; doc: string }>('SELECT path, doc FROM activations').get();
+      db.close();
+      expect(entity?.path).toBe('greet');
+      expect(record?.path).toBe('guest/greet');
+      expect((JSON.parse(record!.doc) as { response: { result: unknown } }).response.result).toEqual({ greeting: 'hi edge' });
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });
