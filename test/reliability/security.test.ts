@@ -183,6 +183,13 @@ describe('another namespace’s entities, by every indirect way', () => {
     expect(record.response.result).toEqual({ tries: { get: 403, invoke: 403, activations: 403, fire: 403 }, key: 'undefined' });
   });
 
+  it('an action finds no gc() of the process that runs it (the worker takes its collector without exposing it)', async () => {
+    const code = 'function main() { return { gc: typeof gc, global: typeof globalThis.gc, own: Object.getOwnPropertyNames(globalThis).includes("gc") } }';
+    expect((await alice('PUT', '/api/v1/namespaces/_/actions/gc-probe', actionBody(code))).status).toBe(200);
+    const record = await expectJson(await alice('POST', '/api/v1/namespaces/_/actions/gc-probe?blocking=true', {}), 200);
+    expect(record.response.result).toEqual({ gc: 'undefined', global: 'undefined', own: false });
+  });
+
   it('nothing of the above ran guest’s action', async () => {
     const listed = await expectJson<Json[]>(await t.request('GET', '/api/v1/namespaces/_/activations?name=secret&limit=200'), 200);
     expect(listed.map((a) => a.activationId)).toEqual([secretActivation]);

@@ -42,7 +42,7 @@ function startWorker(options: Partial<WorkerOptions>): Worker {
     ...options,
   };
   const flags = settings.compilersHeld ? HOLD_COMPILERS : [];
-  const child = spawn(process.execPath, ['--no-node-snapshot', '--expose-gc', '--trace-opt', ...flags, ENTRY], {
+  const child = spawn(process.execPath, ['--no-node-snapshot', '--trace-opt', ...flags, ENTRY], {
     stdio: ['ignore', 'pipe', 'inherit', 'pipe'],
     env: { ...process.env, NODE_OPTIONS: '', [WORKER_ENV]: JSON.stringify(settings) },
   });

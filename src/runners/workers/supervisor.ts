@@ -394,9 +394,7 @@ export class IsolateWorkers implements Runner {
       // Loaded here, at the first worker: node:child_process (and the dgram and net it needs) is
       // a few MB that a server which never runs an isolate action does not need.
       const { spawn } = process.getBuiltinModule('node:child_process');
-      // --expose-gc: the pool collects garbage before it takes memory from the warm isolates
-      // (see ResidentBound in pool.ts); the host heap of a worker is small, so that is cheap.
-      const flags = ['--no-node-snapshot', '--expose-gc', backgroundThreadsFlag(), ...(options.compilersHeld ? HOLD_COMPILERS : [])];
+      const flags = ['--no-node-snapshot', backgroundThreadsFlag(), ...(options.compilersHeld ? HOLD_COMPILERS : [])];
       const child = spawn(process.execPath, [...flags, WORKER_PATH], {
         stdio: ['ignore', 'ignore', 'inherit', 'pipe'],
         env: { ...process.env, [WORKER_ENV]: JSON.stringify(options) },
