@@ -5,7 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { announcedUrl } from '../src/cli/listening.ts';
 import { BYTES_PER_MB, BYTES_PER_MIB } from './units.ts';
@@ -234,13 +234,41 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
+/** The package's version in node_modules (or the project's own, for '.'), as its package.json says. */
+function packageVersion(name: string): string {
+  try {
+    const file = name === '.' ? join(ROOT, 'package.json') : join(ROOT, 'node_modules', name, 'package.json');
+    return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The commit measured, `+changes` when the work tree differs from it (results of uncommitted code). */
+function commit(): string {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+  if (head.status !== 0) return 'unknown (not a git checkout)';
+  const status = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' });
+  return `${head.stdout.trim()}${status.stdout.trim() === '' ? '' : '+changes'}`;
+}
+
+/** `wrk --version`'s first line (wrk prints it and exits 1), or autocannon's package version. */
+function loadVersion(): string {
+  if (!HAS_WRK) return `autocannon ${packageVersion('autocannon')}`;
+  const run = spawnSync('wrk', ['-v'], { encoding: 'utf8' });
+  return `${run.stdout}${run.stderr}`.split('\n')[0]!.replace(/ Copyright.*$/, '').trim();
+}
+
 export function machine(): Record<string, unknown> {
   return {
     cpu: cpus()[0]?.model,
     cores: cpus().length,
     memoryGb: Math.round(totalmem() / 2 ** 30),
+    kernel: release(),
     node: process.version,
-    load: HAS_WRK ? 'wrk' : 'autocannon',
+    edgewhisk: `${packageVersion('.')} at ${commit()}`,
+    packages: Object.fromEntries(['uWebSockets.js', 'isolated-vm', 'better-sqlite3'].map((name) => [name, packageVersion(name)])),
+    load: loadVersion(),
     pinned: HAS_TASKSET ? 'server on core 0, load on core 1' : 'not pinned (no taskset or one core)',
     secondsPerRun: SECONDS,
   };
