@@ -9,6 +9,7 @@
  * is reading their part of the code cache, not running them.
  */
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import ivm from 'isolated-vm';
 import { compute, guarded, isolateError } from './compute.ts';
 import { LogMirror, makeMirrorBuffer } from './mirror.ts';
@@ -97,9 +98,30 @@ function keepRuntimeCache(script: RuntimeScript): void {
   } else if (!runtimeCache && script.cachedData) runtimeCache = script.cachedData;
 }
 
+let compilingOnIsolateThreads = false;
+
+/**
+ * V8 compiles an isolate's hot functions on a background thread (Maglev, TurboFan) and installs the
+ * code when done. For isolated-vm's isolates such a job sometimes never finished: `--trace-opt`
+ * printed "compiling method … (target MAGLEV), mode: ConcurrencyMode::kConcurrent" and never
+ * "completed compiling" (3 runs of 4 of a scratch loop of applySync calls on one core), and the
+ * function stayed in the interpreter for good, its job shown as under way — in perf, the runtime's
+ * per-call functions of a busy worker. So before the first isolate this process makes, V8 is told
+ * to compile on the isolate's own thread (a Maglev compile took 0.15–0.35 ms there). It decides this
+ * per isolate as it creates one: the isolates that exist already — this process's own, a worker
+ * thread's — keep compiling in the background.
+ */
+function newIsolate(memoryMb: number): ivm.Isolate {
+  if (!compilingOnIsolateThreads) {
+    setFlagsFromString('--no-concurrent-recompilation');
+    compilingOnIsolateThreads = true;
+  }
+  return new ivm.Isolate({ memoryLimit: memoryMb });
+}
+
 /** Our own runtime is bounded and quick, so it is set up synchronously: no thread hop per step. */
 export function makeBlankIsolate(memoryMb: number): BlankIsolate {
-  const isolate = new ivm.Isolate({ memoryLimit: memoryMb });
+  const isolate = newIsolate(memoryMb);
   const context = isolate.createContextSync();
   const script = isolate.compileScriptSync(RUNTIME_SOURCE, runtimeScriptOptions()) as RuntimeScript;
   keepRuntimeCache(script);
@@ -113,7 +135,7 @@ export function makeBlankIsolate(memoryMb: number): BlankIsolate {
  * (its init, its first call) needs meanwhile.
  */
 export async function makeBlankIsolateOffLoop(memoryMb: number): Promise<BlankIsolate> {
-  const isolate = new ivm.Isolate({ memoryLimit: memoryMb });
+  const isolate = newIsolate(memoryMb);
   try {
     const context = await isolate.createContext();
     const script = (await isolate.compileScript(RUNTIME_SOURCE, runtimeScriptOptions())) as RuntimeScript;
