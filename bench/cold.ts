@@ -39,6 +39,14 @@ export interface ColdResult {
   otherWorkersCpuMsPerAction: number;
 }
 
+/** The action the server's first invoke deploys, before the measured ones. */
+export const FIRST_ACTION_CODE = 'function main(p) { return { first: true } }';
+
+/** Cold action `i`: distinct code per action, so nothing can be shared between them but the prelude. */
+export function coldActionCode(i: number): string {
+  return `function main(p) { return { n: ${i}, hello: p.name } }`;
+}
+
 export async function coldStart(
   count = Number(process.env.BENCH_COLD_ACTIONS ?? 200),
   client: ColdClient = process.env.BENCH_COLD_CLIENT === 'fetch' ? 'fetch' : 'http',
@@ -65,15 +73,14 @@ export async function coldStart(
       if (typeof init?.value !== 'number') throw new Error(`cold invoke of ${name} has no initTime annotation`);
       return { ms, initTime: init.value };
     };
-    const first = await invoke('first', 'function main(p) { return { first: true } }');
+    const first = await invoke('first', FIRST_ACTION_CODE);
     // The spare worker starts at the first 0.1 s pause in the calls (src/runners/workers/supervisor.ts).
     await new Promise((resolve) => setTimeout(resolve, 500));
     const latencies: number[] = [];
     const initTimes: number[] = [];
     const cpuBefore = cpuByProcess(server.child.pid!);
     for (let i = 0; i < count; i++) {
-      // Distinct code per action, so nothing can be shared between them but the prelude.
-      const { ms, initTime } = await invoke(`cold${i}`, `function main(p) { return { n: ${i}, hello: p.name } }`);
+      const { ms, initTime } = await invoke(`cold${i}`, coldActionCode(i));
       latencies.push(ms);
       initTimes.push(initTime);
     }

@@ -7,6 +7,7 @@
  * requests/s over the floor's is how much of what its parts allow its own code leaves. The same for
  * the "cold" suite's loop (floorColdStart).
  */
+import { coldActionCode, FIRST_ACTION_CODE } from './cold.ts';
 import { CONFIGURATIONS, type CostsResult, type FloorParts } from './costs.ts';
 import { warmUp } from './edgewhisk.ts';
 import { httpClient, load, percentile, processCpuMs, processTree, SECONDS, spawnServer, type LoadOptions, type LoadResult } from './lib.ts';
@@ -51,10 +52,10 @@ export interface FloorColdResult {
 }
 
 /**
- * The "cold" suite's loop against the floor with the defaults' parts (isolates in a child process
- * unless `isolate` says otherwise, the record committed before the answer): deploy a new action, time its first call, next. Each
- * first call makes its isolate then: the floor keeps none made ahead, which on one busy core costs
- * the same either way.
+ * The "cold" suite's loop, with its actions, against the floor with the defaults' parts (isolates
+ * in a child process unless `isolate` says otherwise, the record committed before the answer):
+ * deploy a new action, time its first call, next. Each first call makes its isolate then: the floor
+ * keeps none made ahead, which on one busy core costs the same either way.
  */
 export async function floorColdStart(count = Number(process.env.BENCH_COLD_ACTIONS ?? 200), isolate: FloorParts['isolate'] = 'process'): Promise<FloorColdResult> {
   const server = await spawnServer('bench/servers/floor.ts', [], '0', { FLOOR_ISOLATE: isolate, FLOOR_RECORDS: 'durable' });
@@ -70,12 +71,12 @@ export async function floorColdStart(count = Number(process.env.BENCH_COLD_ACTIO
       return ms;
     };
     // The first call also warms the server and its child process; as in the cold suite, apart.
-    await invoke('first', 'function main(p) { return { first: true } }');
+    await invoke('first', FIRST_ACTION_CODE);
     await new Promise((resolve) => setTimeout(resolve, 500));
     const pids = processTree(server.child.pid!);
     const cpuBefore = pids.reduce((sum, pid) => sum + processCpuMs(pid), 0);
     const latencies: number[] = [];
-    for (let i = 0; i < count; i++) latencies.push(await invoke(`cold${i}`, `function main(p) { return { n: ${i}, hello: p.name } }`));
+    for (let i = 0; i < count; i++) latencies.push(await invoke(`cold${i}`, coldActionCode(i)));
     const cpu = pids.reduce((sum, pid) => sum + processCpuMs(pid), 0) - cpuBefore;
     return { actions: count, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), maxMs: Math.max(...latencies), cpuMsPerAction: cpu / count };
   } finally {
