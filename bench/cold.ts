@@ -5,6 +5,12 @@
  * worker starts at the first pause after it: one-time start-up, not part of any action's cold
  * start. So one action is invoked first and reported apart (`firstInvokeMs`), the suite pauses as
  * a server does between calls, and then the N cold starts are measured.
+ *
+ * A deploy tells the server an action's first call is likely soon, and the isolate worker makes a
+ * blank isolate for it then if it has none ready (src/runners/isolate/blank.ts): part of a cold
+ * start's work can happen while the deploy is answered. So the deploys' own latencies are reported
+ * too (`deploy*`), and a second loop invokes N actions deployed earlier, one after the other with
+ * no deploy in between (`deployedEarlier`): cold starts with no such hint.
  */
 import { startEdgewhisk } from './edgewhisk.ts';
 import { fetchClient, httpClient, percentile, processCpuMs, processTree } from './lib.ts';
@@ -20,6 +26,13 @@ export interface ColdResult {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** The PUT before each measured invoke (its deploy), median and p99. */
+  deployP50Ms: number;
+  deployP99Ms: number;
+  /** Each deploy and first invoke together, median: where work moves from one to the other, this shows it. */
+  deployAndInvokeP50Ms: number;
+  /** The first invokes of N other actions, all deployed before the first of them is invoked. */
+  deployedEarlier: { p50Ms: number; p99Ms: number; maxMs: number };
   /** The server's own initTime annotation (isolate + context + prelude + action init), median. */
   initTimeP50Ms: number;
   /**
@@ -61,9 +74,13 @@ export async function coldStart(
       floor.push(performance.now() - started);
       if (res.status !== 200) throw new Error(`GET /api/v1 answered ${res.status}`);
     }
-    const invoke = async (name: string, code: string): Promise<{ ms: number; initTime: number }> => {
+    const deploy = async (name: string, code: string): Promise<number> => {
+      const started = performance.now();
       const put = await send('PUT', `/api/v1/namespaces/_/actions/${name}?overwrite=true`, { exec: { kind: 'nodejs:default', code } });
       if (put.status !== 200) throw new Error(`PUT ${name}: ${put.status} ${put.text}`);
+      return performance.now() - started;
+    };
+    const firstCall = async (name: string): Promise<{ ms: number; initTime: number }> => {
       const started = performance.now();
       const res = await send('POST', `/api/v1/namespaces/_/actions/${name}?blocking=true`, { name: 'x' });
       const ms = performance.now() - started;
@@ -73,18 +90,26 @@ export async function coldStart(
       if (typeof init?.value !== 'number') throw new Error(`cold invoke of ${name} has no initTime annotation`);
       return { ms, initTime: init.value };
     };
-    const first = await invoke('first', FIRST_ACTION_CODE);
+    await deploy('first', FIRST_ACTION_CODE);
+    const first = await firstCall('first');
     // The spare worker starts at the first 0.1 s pause in the calls (src/runners/workers/supervisor.ts).
     await new Promise((resolve) => setTimeout(resolve, 500));
     const latencies: number[] = [];
     const initTimes: number[] = [];
+    const deploys: number[] = [];
     const cpuBefore = cpuByProcess(server.child.pid!);
     for (let i = 0; i < count; i++) {
-      const { ms, initTime } = await invoke(`cold${i}`, coldActionCode(i));
+      deploys.push(await deploy(`cold${i}`, coldActionCode(i)));
+      const { ms, initTime } = await firstCall(`cold${i}`);
       latencies.push(ms);
       initTimes.push(initTime);
     }
     const cpu = cpuPerAction(server.child.pid!, cpuBefore, count);
+    // Other actions (their code distinct from the ones above), all deployed first, then a pause.
+    for (let i = 0; i < count; i++) await deploy(`early${i}`, coldActionCode(count + i));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const early: number[] = [];
+    for (let i = 0; i < count; i++) early.push((await firstCall(`early${i}`)).ms);
     return {
       actions: count,
       client,
@@ -92,6 +117,10 @@ export async function coldStart(
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
       maxMs: Math.max(...latencies),
+      deployP50Ms: percentile(deploys, 50),
+      deployP99Ms: percentile(deploys, 99),
+      deployAndInvokeP50Ms: percentile(deploys.map((ms, i) => ms + latencies[i]!), 50),
+      deployedEarlier: { p50Ms: percentile(early, 50), p99Ms: percentile(early, 99), maxMs: Math.max(...early) },
       initTimeP50Ms: percentile(initTimes, 50),
       httpFloorP50Ms: percentile(floor, 50),
       serverCpuMsPerAction: cpu.server + cpu.busiestWorker,

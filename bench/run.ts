@@ -60,7 +60,8 @@ for (const run of floorRuns) add(`floor, the parts alone: ${run.configuration}`,
 add('blocking invoke of a 3-action sequence', sequence.sequence);
 add('bare uWS hello (ceiling), again after the load suites', baseAfter);
 latencyRow(`trigger fan-out: fire to all ${sequence.fanOut.rules} rule records readable (${sequence.fanOut.fires} fires)`, sequence.fanOut);
-latencyRow(`cold start: first invoke of ${cold.actions} new actions (${cold.client} client, HTTP floor p50 ${cold.httpFloorP50Ms.toFixed(2)} ms; initTime p50 ${cold.initTimeP50Ms} ms; ${cold.serverCpuMsPerAction.toFixed(1)} ms CPU per action; the server's first invoke, which starts its worker process, ${cold.firstInvokeMs.toFixed(0)} ms)`, cold);
+latencyRow(`cold start: first invoke of ${cold.actions} new actions, each right after its deploy (${cold.client} client, HTTP floor p50 ${cold.httpFloorP50Ms.toFixed(2)} ms; deploy PUT p50 ${cold.deployP50Ms.toFixed(2)} ms, p99 ${cold.deployP99Ms.toFixed(2)} ms, with its invoke p50 ${cold.deployAndInvokeP50Ms.toFixed(2)} ms; initTime p50 ${cold.initTimeP50Ms} ms; ${cold.serverCpuMsPerAction.toFixed(1)} ms CPU per action; the server's first invoke, which starts its worker process, ${cold.firstInvokeMs.toFixed(0)} ms)`, cold);
+latencyRow(`cold start: first invoke of ${cold.actions} actions all deployed before, one after the other (no deploy just before)`, cold.deployedEarlier);
 latencyRow(`floor, the parts alone: cold start, the same loop (isolates in a child process, no isolate made ahead; ${coldFloor.cpuMsPerAction.toFixed(1)} ms CPU per action)`, coldFloor);
 add(`density: random mix over ${dense.actions} actions (budget ${dense.memoryBudgetMb} MB)`, [dense.mix]);
 console.table(rows);

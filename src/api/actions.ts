@@ -104,10 +104,11 @@ async function put(request: AuthedRequest, deps: Deps, target: Target): Promise<
   if (doc.annotations.some((kv) => kv.key === 'cron')) await loadCronParser();
   if (isSequence(doc.exec) && doc.exec !== existing?.exec) checkSequence(deps.resolver, doc, doc.exec.components, request.identity.namespace);
   checkCronAnnotation(doc.annotations);
+  // Deployed now, likely called soon: its runner gets ready (a worker process, a blank isolate)
+  // from now on, while this deploy is stored and answered, not when the first call comes.
+  if (!isSequence(doc.exec)) deps.runner.prepare?.({ kind: doc.exec.kind, key: actionKeyPrefix(doc) });
   deps.entities.put(request.namespace, 'actions', path, doc);
   if (existing) deps.runner.invalidate(actionKeyPrefix(existing));
-  // Deployed now, likely called soon: its worker process (if not started yet) starts meanwhile.
-  if (!isSequence(doc.exec)) deps.runner.prepare?.({ kind: doc.exec.kind, key: actionKeyPrefix(doc) });
   deps.alarms.syncAction(doc);
   return json(200, actionView(doc));
 }

@@ -51,7 +51,8 @@ export interface Runner {
   /**
    * A hint that an action (its kind, and its key or the `namespace/path@` prefix of it) is likely
    * to run soon: it was just deployed. A runner that starts processes on demand may start the one
-   * it needs now, so that its first call does not wait for it.
+   * it needs now, and one that keeps blank isolates may make one, so that its first call does not
+   * wait for either.
    */
   prepare?(action: { kind: string; key: string }): void;
   close(): Promise<void>;

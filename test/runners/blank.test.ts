@@ -1,7 +1,7 @@
 /**
  * The blank-isolate stock (src/runners/isolate/blank.ts): it fills itself, a take is refilled once
- * the cold start that took it has answered (or, if it runs on, a little later anyway), and what it
- * hands out runs an action. And the runtime's code cache follows V8's flags.
+ * blanks have not been asked for during its quiet time, a deploy makes one at once when none is
+ * ready, and what it hands out runs an action. And the runtime's code cache follows V8's flags.
  */
 import { setFlagsFromString } from 'node:v8';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -19,27 +19,49 @@ const full = (stock: BlankIsolates, count: number) => poll(async () => (stock.st
 
 describe('BlankIsolates', () => {
   let stock: BlankIsolates | undefined;
-  afterEach(async () => {
-    await stock?.close();
+  afterEach(() => {
+    stock?.close();
     stock = undefined;
   });
 
-  it('fills its stock, and refills a take once the cold start that took it has answered', async () => {
-    stock = new BlankIsolates(64, 2);
+  it('fills its stock, and refills a take once no blank has been asked for during the quiet time', async () => {
+    stock = new BlankIsolates(64, 2, 400);
     await full(stock, 2);
     const blank = stock.take(64);
     expect(runs(blank)).toMatchObject({ c: 0, r: { twice: 42 } });
     blank.isolate.dispose();
     stock.coldStartDone();
+    // Less than the quiet time has passed since the answer: nothing is made meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(stock.stocked).toBe(1);
     await full(stock, 2);
   });
 
-  it('refills a take whose cold start runs on, all the same', async () => {
-    stock = new BlankIsolates(64, 2);
+  it('puts a refill off while blanks keep being asked for', async () => {
+    stock = new BlankIsolates(64, 2, 400);
     await full(stock, 2);
     stock.take(64).isolate.dispose();
-    stock.take(64).isolate.dispose();
+    // A cold start answered every 50 ms for 300 ms: each restarts the quiet time.
+    for (let i = 0; i < 6; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      stock.coldStartDone();
+      expect(stock.stocked).toBe(1);
+    }
     await full(stock, 2);
+  });
+
+  it('a deploy (prepare) makes a blank at once when none is ready, and no more than one', async () => {
+    stock = new BlankIsolates(64, 1, 60_000);
+    await full(stock, 1);
+    stock.take(64).isolate.dispose();
+    expect(stock.stocked).toBe(0);
+    stock.prepare();
+    expect(stock.stocked).toBe(1);
+    stock.prepare();
+    expect(stock.stocked).toBe(1);
+    const blank = stock.take(64);
+    expect(runs(blank)).toMatchObject({ c: 0, r: { twice: 42 } });
+    blank.isolate.dispose();
   });
 
   it('an empty stock, or another memory size, makes a blank on the spot', () => {

@@ -9,6 +9,7 @@
  * is reading their part of the code cache, not running them.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import ivm from 'isolated-vm';
 import { compute, guarded, isolateError } from './compute.ts';
@@ -119,7 +120,13 @@ function newIsolate(memoryMb: number): ivm.Isolate {
   return new ivm.Isolate({ memoryLimit: memoryMb });
 }
 
-/** Our own runtime is bounded and quick, so it is set up synchronously: no thread hop per step. */
+/**
+ * Our own runtime is bounded and quick, so it is set up synchronously: no thread hop per step.
+ * (Refills used to do the context, the compile and the run on isolated-vm's threads, new Isolate
+ * alone on the event loop. On a core shared with the calls each hop waited for it, and the refill
+ * stretched over the next request: traced in bench/cold.ts's loop, a refill that had started
+ * between two cold starts was still under way when the next one's call reached the worker.)
+ */
 export function makeBlankIsolate(memoryMb: number): BlankIsolate {
   const isolate = newIsolate(memoryMb);
   const context = isolate.createContextSync();
@@ -127,25 +134,6 @@ export function makeBlankIsolate(memoryMb: number): BlankIsolate {
   keepRuntimeCache(script);
   script.runSync(context);
   return wireBlank(isolate, context, memoryMb);
-}
-
-/**
- * The same for the refill, with the context, the compile and the run on isolated-vm's threads:
- * only `new Isolate` (~1.3 ms) and the wiring stay on the event loop, which a cold start in flight
- * (its init, its first call) needs meanwhile.
- */
-export async function makeBlankIsolateOffLoop(memoryMb: number): Promise<BlankIsolate> {
-  const isolate = newIsolate(memoryMb);
-  try {
-    const context = await isolate.createContext();
-    const script = (await isolate.compileScript(RUNTIME_SOURCE, runtimeScriptOptions())) as RuntimeScript;
-    keepRuntimeCache(script);
-    await script.run(context);
-    return wireBlank(isolate, context, memoryMb);
-  } catch (error) {
-    if (!isolate.isDisposed) isolate.dispose();
-    throw error;
-  }
 }
 
 /** Takes the runtime's entry points and installs the host callbacks of a loaded isolate. */
@@ -193,34 +181,39 @@ function wireBlank(isolate: ivm.Isolate, context: ivm.Context, memoryMb: number)
 }
 
 /**
- * A blank isolate takes ~2.3 ms of a core to make (new Isolate ~1.1 ms, synchronous, on the event
- * loop; the rest on isolated-vm's threads). Made while a call is under way — the cold start that
- * took a blank, or the next one — it delayed that call by about as much wherever the refill and
- * the calls share a core (the server process, the isolate worker and their threads pinned to one).
- * So the refill after a take starts once that cold start has answered (coldStartDone), at least
- * REFILL_AFTER_ANSWER_MS later (read on the real clock: libuv's timers run on a clock that can lag
- * it by a loop turn), by when the answer has left and the server has recorded it and replied;
- * REFILL_AFTER_TAKE_MS is the fallback for a cold start that runs on.
+ * When blanks are made. One takes 1.4–2.0 ms of a core (new Isolate 0.85–1.15 ms of it; the more
+ * isolates the process holds, the more of it is page faults), and a blank made while a request is
+ * under way delays it by about as much where they share the one core the process may use (the
+ * benchmarks pin the server and its workers to one; so do small containers). Made 1 ms after each
+ * cold start's answer, as it was until 2026-11, a refill landed on the next request whenever cold
+ * starts followed each other: traced in bench/cold.ts's loop (a PUT, then the first POST, per
+ * action), that POST waited for it, p50 4.4–4.8 ms, against 1.5 ms with the stock made beforehand.
+ *
+ * So on one core a refill waits until no blank has been asked for during QUIET_MS (a take, a cold
+ * start's answer, a deploy's prepare): in a run of cold starts the stock runs out, each take makes
+ * its blank on the spot, and a deploy makes one at once if none is ready, before its first call
+ * comes rather than in its path. With more cores a refill has one to run on: it starts 1 ms after
+ * the last demand.
  */
-const REFILL_AFTER_TAKE_MS = 50;
-const REFILL_AFTER_ANSWER_MS = 1;
+const QUIET_MS = availableParallelism() > 1 ? 1 : 5;
 
-/** Keeps `count` blank isolates of one memory size ready, refilled off the request path. */
+/** Keeps `count` blank isolates of one memory size ready, refilled when they are not being asked for. */
 export class BlankIsolates {
   private readonly ready: BlankIsolate[] = [];
   private readonly memoryMb: number;
   private readonly count: number;
-  /** The timer of a refill waiting to start, and when it is due (performance.now()). */
+  private readonly quietMs: number;
+  /** The timer of a refill waiting for quiet. */
   private timer: NodeJS.Timeout | undefined;
-  private due = 0;
+  /** When a blank was last asked for (performance.now()). */
+  private lastDemand = -Infinity;
   private closed = false;
-  /** A refill being made on isolated-vm's threads: close waits for it (see close). */
-  private making: Promise<unknown> | undefined;
 
-  constructor(memoryMb: number, count: number) {
+  constructor(memoryMb: number, count: number, quietMs = QUIET_MS) {
     this.memoryMb = memoryMb;
     this.count = count;
-    this.scheduleRefill(0);
+    this.quietMs = quietMs;
+    this.scheduleRefill();
   }
 
   /** Blank isolates ready now. */
@@ -231,67 +224,67 @@ export class BlankIsolates {
   /** A ready blank isolate when one of this size is waiting, else a fresh one. */
   take(memoryMb: number): BlankIsolate {
     if (memoryMb !== this.memoryMb) return makeBlankIsolate(memoryMb);
-    const blank = this.ready.pop();
-    this.scheduleRefill(REFILL_AFTER_TAKE_MS);
-    return blank ?? makeBlankIsolate(memoryMb);
+    const blank = this.ready.pop() ?? makeBlankIsolate(memoryMb);
+    this.demanded();
+    return blank;
   }
 
-  /** A cold start has answered: a refill waiting for it starts soon. */
+  /** An action was deployed and its first call is likely soon: a blank is made now if none is ready. */
+  prepare(): void {
+    this.demanded();
+    if (this.closed || this.count === 0 || this.ready.length > 0) return;
+    this.ready.push(makeBlankIsolate(this.memoryMb));
+  }
+
+  /** A cold start has answered. */
   coldStartDone(): void {
-    this.scheduleRefill(REFILL_AFTER_ANSWER_MS);
+    this.demanded();
   }
 
-  /**
-   * Disposes the ready isolates, and waits for a refill being made (it is then disposed too): a
-   * process should not exit while isolated-vm's threads still compile or run in an isolate.
-   */
-  async close(): Promise<void> {
+  /** Disposes the ready isolates; no refill starts after this. */
+  close(): void {
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
     for (const blank of this.ready.splice(0)) blank.isolate.dispose();
-    await this.making;
   }
 
-  /** One blank at a time; a refill already waiting starts at the earlier of the two times. */
-  private scheduleRefill(delayMs: number): void {
-    if (this.making !== undefined || this.closed || this.ready.length >= this.count) return;
-    const due = performance.now() + delayMs;
-    if (this.timer !== undefined) {
-      if (due >= this.due) return;
-      clearTimeout(this.timer);
-    }
-    this.due = due;
-    this.arm(delayMs);
+  private demanded(): void {
+    this.lastDemand = performance.now();
+    this.scheduleRefill();
+  }
+
+  /** A refill once the quiet has lasted since the last demand; the timer checks it again then. */
+  private scheduleRefill(): void {
+    if (this.timer !== undefined || this.closed || this.ready.length >= this.count) return;
+    this.arm(this.quietLeft());
+  }
+
+  /** Read on the real clock: libuv's timers run on a clock that can lag it by a loop turn. */
+  private quietLeft(): number {
+    return this.lastDemand + this.quietMs - performance.now();
   }
 
   private arm(delayMs: number): void {
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      const left = this.due - performance.now();
-      if (left > 0) this.arm(Math.ceil(left));
+      const left = this.quietLeft();
+      if (left > 0) this.arm(left);
       else this.refill();
-    }, delayMs);
+    }, Math.max(0, Math.ceil(delayMs)));
     this.timer.unref();
   }
 
+  /** Makes one blank, in one go; the next one (if one is still missing) waits for the next turn. */
   private refill(): void {
     if (this.closed || this.ready.length >= this.count) return;
-    this.making = makeBlankIsolateOffLoop(this.memoryMb).then(
-      (blank) => {
-        this.making = undefined;
-        if (this.closed) {
-          blank.isolate.dispose();
-          return;
-        }
-        this.ready.push(blank);
-        this.scheduleRefill(0);
-      },
-      (error: unknown) => {
-        // Takes make their own then; the next take tries the refill again.
-        this.making = undefined;
-        console.error('blank isolate refill failed:', error);
-      },
-    );
+    try {
+      this.ready.push(makeBlankIsolate(this.memoryMb));
+    } catch (error) {
+      // Takes make their own then; the next demand tries the refill again.
+      console.error('blank isolate refill failed:', error);
+      return;
+    }
+    this.scheduleRefill();
   }
 }

@@ -174,6 +174,11 @@ export class IsolatePool implements Runner {
     this.host.archives.forget(prefix);
   }
 
+  /** An action was deployed: a blank isolate is made now for its first call if none is ready (Runner.prepare). */
+  prepare(): void {
+    if (!this.closed) this.blanks.prepare();
+  }
+
   stats(): IsolatePoolStats {
     let heapMb = 0;
     for (const instance of this.lru) heapMb += instance.heapMb;
@@ -185,12 +190,11 @@ export class IsolatePool implements Runner {
   async close(): Promise<void> {
     this.closed = true;
     for (const wake of this.roomWaiters.splice(0)) wake();
-    const blanks = this.blanks.close();
+    this.blanks.close();
     void this.host.egress.close();
     for (const instance of [...this.lru]) this.remove(instance);
     for (const instance of this.retired) instance.dispose('evicted');
     this.retired.clear();
-    await blanks;
   }
 
   /**

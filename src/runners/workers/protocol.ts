@@ -50,6 +50,8 @@ export type ToWorker =
    */
   | { t: 'run'; id: number; key: string; action?: RunnableAction; apiKey?: string }
   | { t: 'invalidate'; prefix: string }
+  /** An action was deployed: its first call is likely soon (Runner.prepare). */
+  | { t: 'prepare' }
   | { t: 'api'; id: number; answer?: ApiAnswer; error?: string }
   | { t: 'ping' }
   | { t: 'close' };

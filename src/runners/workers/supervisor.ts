@@ -190,6 +190,12 @@ class WorkerProcess {
     else this.queue.push({ message, payload });
   }
 
+  /** The same, written at once rather than at the end of this turn: work the process should start now. */
+  sendNow(message: ToWorker): void {
+    this.send(message);
+    if (this.ready) this.channel!.flush();
+  }
+
   attach(child: ChildProcess, channel: Channel): void {
     this.child = child;
     this.channel = channel;
@@ -255,9 +261,9 @@ export class IsolateWorkers implements Runner {
     });
   }
 
-  /** Starts the shared worker the action runs in, if it has not started yet. */
+  /** Starts the shared worker the action runs in, if it has not started yet, and has it ready a blank isolate. */
   prepare(action: { key: string }): void {
-    if (!this.closed) this.sharedWorker(slotOf(action.key, this.options.workers));
+    if (!this.closed) this.sharedWorker(slotOf(action.key, this.options.workers)).sendNow({ t: 'prepare' });
   }
 
   /** Starts every shared worker that has not started yet; settles once all are up (or failed to start). */

@@ -159,6 +159,8 @@ function onMessage(message: ToWorker, payload: string | undefined): void {
       );
       return;
     }
+    case 'prepare':
+      return pool.prepare();
     case 'invalidate':
       pool.invalidate(message.prefix);
       for (const key of actions.keys()) if (key.startsWith(message.prefix)) actions.delete(key);
