@@ -19,8 +19,8 @@ const full = (stock: BlankIsolates, count: number) => poll(async () => (stock.st
 
 describe('BlankIsolates', () => {
   let stock: BlankIsolates | undefined;
-  afterEach(() => {
-    stock?.close();
+  afterEach(async () => {
+    await stock?.close();
     stock = undefined;
   });
 
@@ -62,6 +62,22 @@ describe('BlankIsolates', () => {
     const blank = stock.take(64);
     expect(runs(blank)).toMatchObject({ c: 0, r: { twice: 42 } });
     blank.isolate.dispose();
+  });
+
+  it('a refill (made by an isolate of its own, off the event loop) has the same globals as a blank made on the spot, and no isolated-vm', async () => {
+    stock = new BlankIsolates(64, 1);
+    await full(stock, 1);
+    const refilled = stock.take(64);
+    const onTheSpot = makeBlankIsolate(64);
+    const globals = (blank: BlankIsolate): unknown => blank.context.evalSync('JSON.stringify([typeof ivm, Object.getOwnPropertyNames(globalThis).sort()])');
+    try {
+      expect(JSON.parse(globals(refilled) as string)[0]).toBe('undefined');
+      expect(globals(refilled)).toBe(globals(onTheSpot));
+      expect(runs(refilled)).toMatchObject({ c: 0, r: { twice: 42 } });
+    } finally {
+      refilled.isolate.dispose();
+      onTheSpot.isolate.dispose();
+    }
   });
 
   it('an empty stock, or another memory size, makes a blank on the spot', () => {

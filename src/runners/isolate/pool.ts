@@ -190,11 +190,12 @@ export class IsolatePool implements Runner {
   async close(): Promise<void> {
     this.closed = true;
     for (const wake of this.roomWaiters.splice(0)) wake();
-    this.blanks.close();
+    const blanks = this.blanks.close();
     void this.host.egress.close();
     for (const instance of [...this.lru]) this.remove(instance);
     for (const instance of this.retired) instance.dispose('evicted');
     this.retired.clear();
+    await blanks;
   }
 
   /**
