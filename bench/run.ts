@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ceiling } from './ceiling.ts';
+import { beside } from './beside.ts';
 import { coldStart } from './cold.ts';
 import { blockingInvoke } from './invoke.ts';
 import { nonBlockingInvoke } from './nonblocking.ts';
@@ -40,6 +41,7 @@ const sequence = await sequenceAndFanOut();
 const baseAfter = await ceiling();
 const cold = await coldStart();
 const coldFloor = await floorColdStart();
+const besideCold = await beside();
 const dense = await density();
 const proc = await processFigures();
 const docker = await dockerInvoke();
@@ -62,6 +64,7 @@ add('bare uWS hello (ceiling), again after the load suites', baseAfter);
 latencyRow(`trigger fan-out: fire to all ${sequence.fanOut.rules} rule records readable (${sequence.fanOut.fires} fires)`, sequence.fanOut);
 latencyRow(`cold start: first invoke of ${cold.actions} new actions, each right after its deploy (${cold.client} client, HTTP floor p50 ${cold.httpFloorP50Ms.toFixed(2)} ms; deploy PUT p50 ${cold.deployP50Ms.toFixed(2)} ms, p99 ${cold.deployP99Ms.toFixed(2)} ms, with its invoke p50 ${cold.deployAndInvokeP50Ms.toFixed(2)} ms; initTime p50 ${cold.initTimeP50Ms} ms; ${cold.serverCpuMsPerAction.toFixed(1)} ms CPU per action; the server's first invoke, which starts its worker process, ${cold.firstInvokeMs.toFixed(0)} ms)`, cold);
 latencyRow(`cold start: first invoke of ${cold.actions} actions all deployed before, one after the other (no deploy just before)`, cold.deployedEarlier);
+for (const run of besideCold) add(`warm .json web action GET beside a deploy and cold start every 20 ms (${run.coldStarts} of them), server on core${run.serverCores.includes(',') ? 's' : ''} ${run.serverCores}`, [run.warm]);
 latencyRow(`floor, the parts alone: cold start, the same loop (isolates in a child process, no isolate made ahead; ${coldFloor.cpuMsPerAction.toFixed(1)} ms CPU per action)`, coldFloor);
 add(`density: random mix over ${dense.actions} actions (budget ${dense.memoryBudgetMb} MB)`, [dense.mix]);
 console.table(rows);
@@ -114,6 +117,7 @@ const results = {
   fanOut: sequence.fanOut,
   coldStart: cold,
   coldStartFloor: coldFloor,
+  besideColdStarts: besideCold,
   density: dense,
   process: proc,
   docker: docker ?? null,
