@@ -287,9 +287,9 @@ export class BlankIsolates {
    * at once (a refill under way may not be done when the call comes).
    */
   prepare(): void {
+    if (!this.closed && this.count > 0 && this.ready.length === 0) this.ready.push(makeBlankIsolate(this.memoryMb));
+    // After the making, which may itself outlast the quiet time a refill waits for.
     this.demanded();
-    if (this.closed || this.count === 0 || this.ready.length > 0) return;
-    this.ready.push(makeBlankIsolate(this.memoryMb));
   }
 
   /** A cold start has answered. */
