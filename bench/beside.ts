@@ -8,7 +8,7 @@
 import { warmHelloWebAction } from './web.ts';
 import { withEdgewhisk } from './edgewhisk.ts';
 import { httpClient, loadAll, type LoadResult } from './lib.ts';
-import { coldActionCode } from './cold.ts';
+import { coldActionCode, deployAction } from './cold.ts';
 
 /** A cold start every this many ms (plus its own time): about 40 a second. */
 const COLD_EVERY_MS = 20;
@@ -28,9 +28,9 @@ async function besideOn(serverCores: string): Promise<BesideRun> {
     let coldStarts = 0;
     const colds = (async () => {
       for (let i = 0; loading; i++) {
-        const put = await send('PUT', `/api/v1/namespaces/_/actions/beside${i}?overwrite=true`, { exec: { kind: 'nodejs:default', code: coldActionCode(i) } });
+        await deployAction(send, `beside${i}`, coldActionCode(i));
         const post = await send('POST', `/api/v1/namespaces/_/actions/beside${i}?blocking=true&result=true`, { name: 'x' });
-        if (put.status !== 200 || post.status !== 200) throw new Error(`cold start beside the load: PUT ${put.status}, POST ${post.status} ${post.text}`);
+        if (post.status !== 200) throw new Error(`cold start beside the load: POST ${post.status} ${post.text}`);
         coldStarts++;
         await new Promise((resolve) => setTimeout(resolve, COLD_EVERY_MS));
       }

@@ -13,7 +13,7 @@
  * no deploy in between (`deployedEarlier`): cold starts with no such hint.
  */
 import { startEdgewhisk } from './edgewhisk.ts';
-import { fetchClient, httpClient, percentile, processCpuMs, processTree } from './lib.ts';
+import { fetchClient, httpClient, percentile, processCpuMs, processTree, type ApiClient } from './lib.ts';
 
 /** `http`: node:http, one kept-alive connection; `fetch`: Node's fetch (the suite's client until 2026-11). */
 export type ColdClient = 'http' | 'fetch';
@@ -55,6 +55,14 @@ export interface ColdResult {
 /** The action the server's first invoke deploys, before the measured ones. */
 export const FIRST_ACTION_CODE = 'function main(p) { return { first: true } }';
 
+/** Deploys (PUT, overwriting) a Node.js action through `send`; answers how long the PUT took, ms. */
+export async function deployAction(send: ApiClient, name: string, code: string): Promise<number> {
+  const started = performance.now();
+  const put = await send('PUT', `/api/v1/namespaces/_/actions/${name}?overwrite=true`, { exec: { kind: 'nodejs:default', code } });
+  if (put.status !== 200) throw new Error(`PUT ${name}: ${put.status} ${put.text}`);
+  return performance.now() - started;
+}
+
 /** Cold action `i`: distinct code per action, so nothing can be shared between them but the prelude. */
 export function coldActionCode(i: number): string {
   return `function main(p) { return { n: ${i}, hello: p.name } }`;
@@ -74,12 +82,7 @@ export async function coldStart(
       floor.push(performance.now() - started);
       if (res.status !== 200) throw new Error(`GET /api/v1 answered ${res.status}`);
     }
-    const deploy = async (name: string, code: string): Promise<number> => {
-      const started = performance.now();
-      const put = await send('PUT', `/api/v1/namespaces/_/actions/${name}?overwrite=true`, { exec: { kind: 'nodejs:default', code } });
-      if (put.status !== 200) throw new Error(`PUT ${name}: ${put.status} ${put.text}`);
-      return performance.now() - started;
-    };
+    const deploy = (name: string, code: string): Promise<number> => deployAction(send, name, code);
     const firstCall = async (name: string): Promise<{ ms: number; initTime: number }> => {
       const started = performance.now();
       const res = await send('POST', `/api/v1/namespaces/_/actions/${name}?blocking=true`, { name: 'x' });

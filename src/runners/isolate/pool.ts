@@ -176,7 +176,7 @@ export class IsolatePool implements Runner {
 
   /** An action was deployed: a blank isolate is made now for its first call if none is ready (Runner.prepare). */
   prepare(): void {
-    if (!this.closed) this.blanks.prepare();
+    this.blanks.prepare();
   }
 
   stats(): IsolatePoolStats {
