@@ -2,7 +2,7 @@
  * An isolate worker process runs as many V8 background threads as it has cores to spare
  * (src/runners/workers/supervisor.ts backgroundThreadsFlag): on a server confined to one core, one.
  * A real server started under `taskset -c 0`, its worker found among its children, its threads
- * read from /proc.
+ * read from /proc. Its timer slack too (src/runners/isolate/timer-slack.ts).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -63,6 +63,13 @@ describe.skipIf(skipped !== undefined)('V8 background threads of an isolate work
       }
       // The server itself is started by its launcher, not by us: Node's default pool of four.
       expect(threadNames(child.pid!).filter((name) => name === 'V8Worker')).toHaveLength(4);
+
+      // The worker that ran the call lets its calls' timeout timers wake together (1 ms of timer
+      // slack, src/runners/isolate/timer-slack.ts); the server, which runs no isolate, keeps the
+      // slack it was started with.
+      const slack = (pid: number | 'self'): number => Number(readFileSync(`/proc/${pid}/timerslack_ns`, 'utf8'));
+      expect(workers.map(slack)).toContain(1_000_000);
+      expect(slack(child.pid!)).toBe(slack('self'));
     } finally {
       child.kill('SIGKILL');
       rmSync(dataDir, { recursive: true, force: true });

@@ -21,6 +21,7 @@ import { BlankIsolates } from './blank.ts';
 import { IsolateInstance, type CallContext, type CallOutcome, type InstanceHost } from './instance.ts';
 import { developerError, isolateInput, resultOf, withInit, type RunOutcome } from './outcome.ts';
 import { ExecutionPaths } from './paths.ts';
+import { coalesceTimerWakes } from './timer-slack.ts';
 
 export interface IsolatePoolOptions {
   memoryBudgetMb: number;
@@ -104,6 +105,8 @@ export class IsolatePool implements Runner {
 
   constructor(options: IsolatePoolOptions) {
     this.options = options;
+    // The process that runs isolates: its calls' timeouts must not wake a thread each (timer-slack.ts).
+    coalesceTimerWakes();
     this.host = {
       egress: new Egress(options.egress ?? { deny: [], maxResponseBytes: 10 * 1_048_576 }),
       api: options.api,
