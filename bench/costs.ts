@@ -11,7 +11,7 @@
  */
 import { invokeRequest, warmUp, withEdgewhisk, type BenchServer } from './edgewhisk.ts';
 import { HELLO } from './hello.ts';
-import { load, processTree, SECONDS, threadTimes, type LoadOptions, type LoadResult, type ThreadTime } from './lib.ts';
+import { load, processTree, SECONDS, threadTimes, warmLoad, type LoadOptions, type LoadResult, type ThreadTime } from './lib.ts';
 import { warmHelloWebAction } from './web.ts';
 
 /** µs of CPU per request, by group of threads. */
@@ -122,6 +122,7 @@ export async function costs(ceilingRequestsPerSec?: number): Promise<CostsResult
     runs.push(
       await withEdgewhisk(flags, '0', async (server) => {
         const request = await workload(server);
+        await warmLoad(request);
         const pid = server.child.pid!;
         const before = threadTimes(processTree(pid));
         const result = load(request);

@@ -10,7 +10,7 @@
 import { coldActionCode, FIRST_ACTION_CODE } from './cold.ts';
 import { CONFIGURATIONS, type CostsResult, type FloorParts } from './costs.ts';
 import { warmUp } from './edgewhisk.ts';
-import { httpClient, load, percentile, processCpuMs, processTree, SECONDS, spawnServer, type LoadOptions, type LoadResult } from './lib.ts';
+import { httpClient, load, percentile, processCpuMs, processTree, SECONDS, spawnServer, warmLoad, type LoadOptions, type LoadResult } from './lib.ts';
 
 export interface FloorRun extends FloorParts {
   /** The "costs" configuration this stands for. */
@@ -34,6 +34,7 @@ export async function floor(): Promise<FloorRun[]> {
     try {
       const request = floorRequest(server.url, parts);
       await warmUp(request.url, parts.request === 'invoke' ? { method: 'POST', body: INVOKE_BODY, headers: INVOKE_HEADERS } : {});
+      await warmLoad(request);
       runs.push({ configuration, ...parts, load: load(request) });
     } finally {
       await server.stop();

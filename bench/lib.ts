@@ -25,6 +25,10 @@ export const HAS_WRK = hasCommand('wrk');
 
 /** Seconds per load run; BENCH_SECONDS=1 makes a quick smoke run. */
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+/** Seconds of unmeasured load before a server's first measured run (warmLoad); BENCH_WARM_SECONDS. */
+export const WARM_SECONDS = Number(process.env.BENCH_WARM_SECONDS ?? Math.min(3, SECONDS));
+/** The idle time after the warm-up load, before the measured runs (warmLoad). */
+const SETTLE_MS = 600;
 
 export interface LoadResult {
   connections: number;
@@ -71,6 +75,7 @@ export async function spawnServer(script: string, args: string[], core: string |
 export async function loadServer(script: string, args: string[] = [], path = '/'): Promise<LoadResult[]> {
   const server = await spawnServer(script, args, '0');
   try {
+    await warmLoad({ url: `${server.url}${path}`, connections: 1 });
     return [1, 64].map((connections) => load({ url: `${server.url}${path}`, connections }));
   } finally {
     await server.stop();
@@ -86,6 +91,8 @@ export interface LoadOptions {
   core?: string;
   /** Each request's path: `template` with `{i}` replaced by a random 0..count-1 (wrk only). */
   randomPath?: { template: string; count: number };
+  /** How long the run lasts (default SECONDS). */
+  seconds?: number;
 }
 
 /** A load generator run: the command line, and how to read its output. */
@@ -96,6 +103,24 @@ interface LoadCommand {
 }
 
 /** Drives `connections` concurrent connections for SECONDS against url. */
+/**
+ * Brings a server to its steady state before its measured runs: `options`' load for WARM_SECONDS,
+ * not measured, then SETTLE_MS with no request. Every server gets the same (the ceiling, the
+ * peers, the floor, edgewhisk), so the figures compare servers as they run for hours, not in their
+ * first seconds. What the first seconds held, measured (bench/.tmp/curve.ts, 3-second runs back to
+ * back at 1 connection on a fresh server): edgewhisk's rate rose from 3.5–4.0k req/s in the first 6 s
+ * to 4.2–5.4k after, the floor's stayed at 5.2–6.9k — V8 still optimizing the server's code (about
+ * 150 functions in the first 10 s, --trace-opt), and edgewhisk's spare worker process starting 5 s
+ * into a load that never pauses (0.15–0.3 s of the server's core, supervisor.ts SPARE_MAX_WAIT_MS).
+ * The idle time after the warm-up is such a pause: the spare starts in it, as at a server's first
+ * pause in its calls.
+ */
+export async function warmLoad(options: LoadOptions): Promise<void> {
+  if (WARM_SECONDS <= 0) return;
+  load({ ...options, seconds: WARM_SECONDS });
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+}
+
 export function load(options: LoadOptions): LoadResult {
   const { cmd, argv, parse } = loadCommand(options);
   const run = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -127,11 +152,11 @@ export function loadAll(options: LoadOptions[]): Promise<LoadResult[]> {
 }
 
 function loadCommand(options: LoadOptions): LoadCommand {
-  const { url, connections, method = 'GET', body, headers = {} } = options;
-  if (HAS_WRK) return wrk(url, connections, method, body, headers, options.core, options.randomPath);
+  const { url, connections, method = 'GET', body, headers = {}, seconds = SECONDS } = options;
+  if (HAS_WRK) return wrk(url, connections, seconds, method, body, headers, options.core, options.randomPath);
   // autocannon cannot vary the path per request here: it measures the first path only.
   const first = options.randomPath ? new URL(options.randomPath.template.replace('{i}', '0'), url).href : url;
-  return autocannon(first, connections, method, body, headers, options.core);
+  return autocannon(first, connections, seconds, method, body, headers, options.core);
 }
 
 /**
@@ -151,7 +176,7 @@ export function loadCores(core: string | undefined): number {
   return Math.max(1, count);
 }
 
-function wrk(url: string, connections: number, method: string, body: string | undefined, headers: Record<string, string>, core = '1', randomPath?: LoadOptions['randomPath']): LoadCommand {
+function wrk(url: string, connections: number, seconds: number, method: string, body: string | undefined, headers: Record<string, string>, core = '1', randomPath?: LoadOptions['randomPath']): LoadCommand {
   const dir = mkdtempSync(join(tmpdir(), 'bench-'));
   const script = join(dir, 'req.lua');
   // The script sets the request and prints the latency percentiles as JSON at the end.
@@ -170,7 +195,7 @@ done = function(summary, latency, requests)
     e.connect + e.read + e.write + e.timeout, e.status))
 end`);
   const threads = Math.min(loadCores(core), connections);
-  const [cmd, argv] = pinned(core, 'wrk', ['-t', String(threads), '-c', String(connections), '-d', `${SECONDS}s`, '--latency', '-s', script, url]);
+  const [cmd, argv] = pinned(core, 'wrk', ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--latency', '-s', script, url]);
   const parse = (stdout: string, stderr: string): LoadResult => {
     const line = /RESULT (\{.*\})/.exec(stdout);
     if (!line) throw new Error(`wrk failed: ${stderr || stdout}`);
@@ -189,8 +214,8 @@ end`);
   return { cmd, argv, parse };
 }
 
-function autocannon(url: string, connections: number, method: string, body: string | undefined, headers: Record<string, string>, core = '1'): LoadCommand {
-  const args = [join(ROOT, 'node_modules/autocannon/autocannon.js'), '-j', '-c', String(connections), '-d', String(SECONDS), '-m', method];
+function autocannon(url: string, connections: number, seconds: number, method: string, body: string | undefined, headers: Record<string, string>, core = '1'): LoadCommand {
+  const args = [join(ROOT, 'node_modules/autocannon/autocannon.js'), '-j', '-c', String(connections), '-d', String(seconds), '-m', method];
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`);
   if (body !== undefined) args.push('-b', body);
   args.push(url);
@@ -271,6 +296,7 @@ export function machine(): Record<string, unknown> {
     load: loadVersion(),
     pinned: HAS_TASKSET ? 'server on core 0, load on core 1' : 'not pinned (no taskset or one core)',
     secondsPerRun: SECONDS,
+    warmSecondsPerServer: WARM_SECONDS,
   };
 }
 

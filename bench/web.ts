@@ -1,7 +1,7 @@
 /** Suite "web": a warm `.json` web action answering GET, at 1 and 64 connections (records kept). */
 import { warmUp, withEdgewhisk, type BenchServer } from './edgewhisk.ts';
 import { HELLO } from './hello.ts';
-import { load, SECONDS, type LoadResult } from './lib.ts';
+import { load, SECONDS, warmLoad, type LoadResult } from './lib.ts';
 
 /** Deploys the hello web action on `server` and warms it; returns the URL the suite loads. */
 export async function warmHelloWebAction(server: BenchServer): Promise<string> {
@@ -15,6 +15,7 @@ export async function warmHelloWebAction(server: BenchServer): Promise<string> {
 export async function webAction(serverCores = '0'): Promise<LoadResult[]> {
   return withEdgewhisk([], serverCores, async (server) => {
     const url = await warmHelloWebAction(server);
+    await warmLoad({ url, connections: 1 });
     return [1, 64].map((connections) => load({ url, connections }));
   });
 }
