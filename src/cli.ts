@@ -1,7 +1,8 @@
 /**
  * The `edgewhisk` command (bin/edgewhisk runs this file on the Node.js 24 installed beside it).
  * A server with isolates in its own process needs --no-node-snapshot (src/cli/snapshot.ts): then
- * this process replaces itself (same pid) by one started with it. Before all that, V8's optimizing
+ * this process replaces itself (same pid) by one started with it (and with one malloc arena, as
+ * isolate processes are: src/cli/snapshot.ts isolateProcessEnv). Before all that, V8's optimizing
  * compilers are held off until the process is at work (src/jit.ts). Then Node's compile cache (each CLI
  * call is a new process; the cache saves about a third of the start-up), and the command line:
  * src/cli/run.ts.
@@ -11,10 +12,10 @@ import { holdOptimizingCompilersUntilWorking } from './jit.ts';
 // First, and the only static import besides built-ins (src/jit.ts says why).
 holdOptimizingCompilersUntilWorking();
 const { enableCompileCache } = process.getBuiltinModule('node:module');
-const { needsNoSnapshot, NO_SNAPSHOT, startedWithoutSnapshot } = await import('./cli/snapshot.ts');
+const { isolateProcessEnv, needsNoSnapshot, NO_SNAPSHOT, startedWithoutSnapshot } = await import('./cli/snapshot.ts');
 
 if (needsNoSnapshot(process.argv.slice(2), process.env) && !startedWithoutSnapshot(process.execArgv, process.env)) {
-  process.execve!(process.execPath, [process.execPath, NO_SNAPSHOT, ...process.execArgv, ...process.argv.slice(1)]);
+  process.execve!(process.execPath, [process.execPath, NO_SNAPSHOT, ...process.execArgv, ...process.argv.slice(1)], isolateProcessEnv(process.env));
 }
 enableCompileCache();
 await import('./cli/run.ts');

@@ -141,7 +141,7 @@ describe('edgewhisk serve', () => {
     }
   });
 
-  it("runs on Node's snapshot; --isolate-workers 0 restarts itself with --no-node-snapshot (same pid) and runs actions in process", async () => {
+  it("runs on Node's snapshot; --isolate-workers 0 restarts itself with --no-node-snapshot (same pid, one malloc arena) and runs actions in process", async () => {
     const dirs = [mkdtempSync(join(tmpdir(), 'edgewhisk-serve-')), mkdtempSync(join(tmpdir(), 'edgewhisk-serve-'))];
     const commandLine = (pid: number): string[] => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     const invoke = async (url: string): Promise<unknown> => {
@@ -158,6 +158,9 @@ describe('edgewhisk serve', () => {
       ]);
       expect(commandLine(workers.pid)).not.toContain('--no-node-snapshot');
       expect(commandLine(inProcess.pid)).toContain('--no-node-snapshot');
+      // It makes isolates: one malloc arena, unless the user chose (src/cli/snapshot.ts isolateProcessEnv).
+      const environment = (pid: number): string[] => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      expect(environment(inProcess.pid)).toContain(`MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '1'}`);
       expect(await Promise.all([invoke(workers.url), invoke(inProcess.url)])).toEqual([{ sum: 3 }, { sum: 3 }]);
       expect(await Promise.all([workers.stop(), inProcess.stop()])).toEqual([0, 0]);
     } finally {

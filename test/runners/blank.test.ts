@@ -64,7 +64,7 @@ describe('BlankIsolates', () => {
     blank.isolate.dispose();
   });
 
-  it('a refill (made mostly on isolated-vm\'s threads) has the same globals as a blank made on the spot, and no isolated-vm', async () => {
+  it('a refill (made by an isolate of its own, off the event loop) has the same globals as a blank made on the spot, and no isolated-vm', async () => {
     stock = new BlankIsolates(64, 1);
     await full(stock, 1);
     const refilled = stock.take(64);

@@ -2,7 +2,8 @@
  * An isolate worker process runs as many V8 background threads as it has cores to spare
  * (src/runners/workers/supervisor.ts backgroundThreadsFlag): on a server confined to one core, one.
  * A real server started under `taskset -c 0`, its worker found among its children, its threads
- * read from /proc. Its timer slack too (src/runners/isolate/timer-slack.ts).
+ * read from /proc. Its timer slack and malloc arenas too (src/runners/isolate/timer-slack.ts,
+ * src/cli/snapshot.ts).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -70,6 +71,11 @@ describe.skipIf(skipped !== undefined)('V8 background threads of an isolate work
       const slack = (pid: number | 'self'): number => Number(readFileSync(`/proc/${pid}/timerslack_ns`, 'utf8'));
       expect(workers.map(slack)).toContain(1_000_000);
       expect(slack(child.pid!)).toBe(slack('self'));
+
+      // And one malloc arena, unless the user chose (src/cli/snapshot.ts isolateProcessEnv).
+      for (const pid of workers) {
+        expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toContain(`MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '1'}`);
+      }
     } finally {
       child.kill('SIGKILL');
       rmSync(dataDir, { recursive: true, force: true });

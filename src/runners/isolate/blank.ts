@@ -86,13 +86,20 @@ export interface BlankIsolate {
   adopt(port: HostPort): void;
 }
 
-type RuntimeScript = ivm.Script & { cachedData?: ivm.ExternalCopy<ArrayBuffer>; cachedDataRejected?: boolean };
+/** What compiling the runtime left: the cache it made, or whether V8 rejected the one it was given. */
+interface CacheOutcome {
+  cachedData?: ivm.ExternalCopy<ArrayBuffer> | undefined;
+  cachedDataRejected?: boolean;
+}
+type RuntimeScript = ivm.Script & CacheOutcome;
+
+const RUNTIME_FILENAME = 'edgewhisk:runtime';
 
 function runtimeScriptOptions(): ivm.ScriptOrigin & ivm.CachedDataOptions {
-  return { filename: 'edgewhisk:runtime', ...(runtimeCache ? { cachedData: runtimeCache } : { produceCachedData: true }) };
+  return { filename: RUNTIME_FILENAME, ...(runtimeCache ? { cachedData: runtimeCache } : { produceCachedData: true }) };
 }
 
-function keepRuntimeCache(script: RuntimeScript): void {
+function keepRuntimeCache(script: CacheOutcome): void {
   if (script.cachedDataRejected === true) {
     runtimeCache = undefined;
     runtimeCacheRejections++;
@@ -131,24 +138,53 @@ export function makeBlankIsolate(memoryMb: number): BlankIsolate {
 }
 
 /**
- * The same for the refill, with the context, the compile and the run on isolated-vm's threads:
- * only `new Isolate` (0.85–1.15 ms) and the wiring stay on the event loop.
+ * The refill's maker: an isolate of this process's own, holding the isolated-vm module, that makes
+ * a blank isolate — new Isolate, its context, the runtime compiled and run — on isolated-vm's
+ * threads, so that only the wiring (~50 µs) is left to the event loop. Made on the event loop, a
+ * blank held up every call to the process for 1.4–2 ms (a warm action at 1 connection, cold starts
+ * beside it: p99 3.1 ms against 2.6 with new Isolate alone on the loop). Made by the maker, with
+ * the server on two cores, that warm action did 4.7–5.8k req/s against 3.1–4.1k with new Isolate on
+ * the loop (bench/beside.ts, 3 alternated pairs; on one core no change). No action's code runs in
+ * the maker, and no action's isolate gets a handle to it: the host holds its one function.
  *
- * Two other ways were measured and not kept. The whole blank on the event loop: a warm action at
- * 1 connection beside cold starts, server on two cores, p99 3.1 ms against 2.6 this way. The whole
- * blank on isolated-vm's threads, `new Isolate` included, by an isolate holding the isolated-vm
- * module: that warm action did 7.6–8.7k req/s against 4.9–5.8k, but the worker processes' resident
- * memory went past --memory-budget in 3 of 8 runs of test/reliability/memory-budget.test.ts
- * (201–206 MB of 200). Likely the isolate's native memory then comes from the malloc arena of an
- * isolated-vm thread: with MALLOC_ARENA_MAX=1, 0 of 6 went past it.
+ * The isolate's native memory then comes from an isolated-vm thread: processes that make isolates
+ * are started with one malloc arena for it (src/cli/snapshot.ts isolateProcessEnv).
  */
-async function makeBlankIsolateOffLoop(memoryMb: number): Promise<BlankIsolate> {
-  const isolate = newIsolate(memoryMb);
+const MAKER_SOURCE = `globalThis.make = async (memoryMb, source, filename, cache) => {
+  const isolate = new ivm.Isolate({ memoryLimit: memoryMb });
   try {
     const context = await isolate.createContext();
-    const script = (await isolate.compileScript(RUNTIME_SOURCE, runtimeScriptOptions())) as RuntimeScript;
-    keepRuntimeCache(script);
+    const script = await isolate.compileScript(source, cache === undefined ? { filename, produceCachedData: true } : { filename, cachedData: cache });
     await script.run(context);
+    return new ivm.Reference([isolate, context, script.cachedData, script.cachedDataRejected === true]);
+  } catch (error) {
+    if (!isolate.isDisposed) isolate.dispose();
+    throw error;
+  }
+};`;
+
+type MakeFn = (memoryMb: number, source: string, filename: string, cache: ivm.ExternalCopy<ArrayBuffer> | undefined) => Promise<ivm.Reference<unknown[]>>;
+let maker: ivm.Reference<MakeFn> | undefined;
+
+function blankMaker(): ivm.Reference<MakeFn> {
+  if (maker !== undefined) return maker;
+  const isolate = newIsolate(16);
+  const context = isolate.createContextSync();
+  context.global.setSync('ivm', ivm);
+  context.evalSync(MAKER_SOURCE);
+  maker = context.global.getSync('make', { reference: true }) as ivm.Reference<MakeFn>;
+  return maker;
+}
+
+/** The same as makeBlankIsolate, made by the maker on isolated-vm's threads. */
+export async function makeBlankIsolateOffLoop(memoryMb: number): Promise<BlankIsolate> {
+  const made = (await blankMaker().apply(undefined, [memoryMb, RUNTIME_SOURCE, RUNTIME_FILENAME, runtimeCache], { result: { promise: true } })) as ivm.Reference<unknown[]>;
+  const part = <T>(index: number): T => made.getSync(index) as unknown as T;
+  const isolate = part<ivm.Isolate>(0);
+  const context = part<ivm.Context>(1);
+  keepRuntimeCache({ cachedData: part<ivm.ExternalCopy<ArrayBuffer> | undefined>(2), cachedDataRejected: part<boolean>(3) });
+  made.release();
+  try {
     return wireBlank(isolate, context, memoryMb);
   } catch (error) {
     if (!isolate.isDisposed) isolate.dispose();

@@ -179,7 +179,7 @@ export class IsolatePool implements Runner {
 
   /** An action was deployed: a blank isolate is made now for its first call if none is ready (Runner.prepare). */
   prepare(): void {
-    this.blanks.prepare();
+    if (!this.closed) this.blanks.prepare();
   }
 
   stats(): IsolatePoolStats {

@@ -37,6 +37,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { isolateProcessEnv } from '../../cli/snapshot.ts';
 import { MESSAGES } from '../../errors.ts';
 import type { EgressOptions } from '../../egress/fetch.ts';
 import type { ApiCaller } from '../isolate/api.ts';
@@ -403,7 +404,7 @@ export class IsolateWorkers implements Runner {
       const flags = ['--no-node-snapshot', backgroundThreadsFlag(), ...(options.compilersHeld ? HOLD_COMPILERS : [])];
       const child = spawn(process.execPath, [...flags, WORKER_PATH], {
         stdio: ['ignore', 'ignore', 'inherit', 'pipe'],
-        env: { ...process.env, [WORKER_ENV]: JSON.stringify(options) },
+        env: { ...isolateProcessEnv(process.env), [WORKER_ENV]: JSON.stringify(options) },
       });
       const socket = child.stdio[3] as unknown as Duplex;
       const channel = new Channel(socket, (message, payload) => this.onMessage(worker, message as FromWorker, payload), () => worker.kill());
