@@ -20,6 +20,7 @@ import { processFigures } from './process.ts';
 import { dockerInvoke } from './docker.ts';
 import { costLines, costs } from './costs.ts';
 import { floor, floorColdStart, floorLines } from './floor.ts';
+import { workerHop, workerHopLines } from './worker.ts';
 import { header, ROOT, tableRows, type LoadResult, type TableRow } from './lib.ts';
 
 const started = new Date();
@@ -33,6 +34,7 @@ const multi = await multiCore(web);
 const ceiling64 = base.find((b) => b.connections === 64)?.requestsPerSec;
 const cost = await costs(ceiling64);
 const floorRuns = await floor();
+const hop = workerHop();
 const invoke = await blockingInvoke();
 const nonBlocking = await nonBlockingInvoke();
 const sequence = await sequenceAndFanOut();
@@ -78,6 +80,8 @@ console.log('costs of a warm request at 64 connections (CPU µs per request, by 
 for (const line of costLines(cost)) console.log(`  ${line}`);
 console.log('floor: the same loads against a server of the required parts alone (bench/servers/floor.ts):');
 for (const line of floorLines(floorRuns, ceiling64, cost)) console.log(`  ${line}`);
+console.log(`isolate worker alone, driven as the server drives it, against the floor's child (${hop.note}):`);
+for (const line of workerHopLines(hop)) console.log(`  ${line}`);
 console.log(
   `non-blocking: ${nonBlocking.acceptedCount} accepted; ${nonBlocking.readableAtLoadEnd} records readable when the load ended, ` +
     `all ${nonBlocking.records} ${nonBlocking.drainMs.toFixed(0)} ms after it: ${nonBlocking.recordsPerSec.toFixed(0)} records/s from the start of the load`,
@@ -110,6 +114,7 @@ const results = {
   peers: peer ? { workerd: peer.workerd ?? null, workerdVersion: peer.workerdVersion ?? null, workerdSkipped: peer.workerdSkipped ?? null, nodeVm: peer.nodeVm } : null,
   costs: cost,
   floor: floorRuns,
+  workerHop: hop,
   multiCore: { bothCores: multi.bothCores, ratios: multi.ratios, partitioned: multi.partitioned, wakeup: multi.wakeup, note: multi.note },
   blockingInvoke: invoke,
   nonBlockingInvoke: nonBlocking,

@@ -105,4 +105,19 @@ describe.skipIf(skipped !== undefined)('bench servers', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it("the worker suite's driver runs edgewhisk's isolate worker and the floor's child on the core it was started on, every call answered", () => {
+    for (const child of ['worker', 'floor']) {
+      const run = spawnSync('taskset', ['-c', '0', process.execPath, '--no-node-snapshot', 'bench/servers/worker-driver.ts', child, '200', '1', '4'], { cwd: ROOT, encoding: 'utf8' });
+      expect(run.status, run.stderr).toBe(0);
+      const out = JSON.parse(run.stdout.trim().split('\n').pop()!) as { child: string; cpus: string; results: { batch: number; calls: number; roundTripUsPerCall: number; cpuUsPerCall: number }[] };
+      expect(out.child).toBe(child);
+      expect(out.cpus).toBe('0');
+      expect(out.results.map((r) => [r.batch, r.calls])).toEqual([[1, 200], [4, 200]]);
+      for (const r of out.results) {
+        expect(r.roundTripUsPerCall).toBeGreaterThan(0);
+        expect(r.cpuUsPerCall).toBeGreaterThanOrEqual(0);
+      }
+    }
+  });
 });
