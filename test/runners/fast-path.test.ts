@@ -128,6 +128,28 @@ function main(p) {
     expect(pool.stats().fastActions).toBe(1);
   });
 
+  // Whether calls started together in one isolate call: the isolate's microtasks run only when a
+  // call into it returns, so every call of one batch sees the count its microtasks had before it.
+  const counter = `let ticks = 0;
+function main() {
+  const seen = ticks;
+  queueMicrotask(() => ticks++);
+  return { seen };
+}`;
+  for (const batchWindow of ['turn', 'task'] as const) {
+    it(`calls that come within one ${batchWindow === 'turn' ? 'event-loop turn' : 'task (a worker process: one read of its channel)'} start together in one isolate call`, async () => {
+      pool = new IsolatePool({ memoryBudgetMb: 512, maxInstancesPerAction: 1, fastSliceMs: 20, now: Date.now, batchWindow });
+      const action: RunnableAction = { key: 'guest/counter@0.0.1#1', kind: 'nodejs:24', code: counter, binary: false, main: 'main', limits };
+      for (let i = 0; i < 100 && pool.stats().fastActions === 0; i++) await pool.run(request(action));
+      expect(pool.stats().fastActions).toBe(1);
+      const results = await Promise.all(Array.from({ length: 10 }, () => pool.run(request(action))));
+      const seen = results.map((r) => (r.result as { seen: number }).seen);
+      expect(new Set(seen).size).toBe(1);
+      // One call after the burst: its microtasks had all run by then.
+      expect(((await pool.run(request(action))).result as { seen: number }).seen).toBe(seen[0]! + 10);
+    });
+  }
+
   it('an activation that awaits stops the batch: it finishes under its deadline and those after it run next', async () => {
     const action = await promoted(20);
     const params = [{ n: 1 }, { n: 2 }, { n: 3, wait: 30 }, { n: 4 }, { n: 5 }];

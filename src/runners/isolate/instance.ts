@@ -53,6 +53,8 @@ export interface InstanceHost {
   egress: Egress;
   api: ApiCaller | undefined;
   archives: ArchiveCache;
+  /** Runs a fast call's start once the calls that may join its batch have come (pool.ts batchWindow). */
+  deferStart: (start: () => void) => void;
 }
 
 /** Per-call facts the isolate's host side needs. */
@@ -192,7 +194,7 @@ export class IsolateInstance {
   private deferPump(): void {
     if (this.pumpDeferred) return;
     this.pumpDeferred = true;
-    setImmediate(() => {
+    this.host.deferStart(() => {
       this.pumpDeferred = false;
       this.pump();
     });

@@ -67,6 +67,8 @@ const pool = new IsolatePool({
   laterGrowthMb: options.compilersHeld ? COMPILERS_RESIDENT_MB : 0,
   maxInstancesPerAction: options.maxInstancesPerAction,
   fastSliceMs: options.fastSliceMs,
+  // A turn's calls come in one read of the channel: they are all queued by the end of that task.
+  batchWindow: 'task',
   now: Date.now,
   egress: options.egress,
   ...(options.api
