@@ -14,8 +14,11 @@ holdOptimizingCompilersUntilWorking();
 const { enableCompileCache } = process.getBuiltinModule('node:module');
 const { isolateProcessEnv, needsNoSnapshot, NO_SNAPSHOT, startedWithoutSnapshot } = await import('./cli/snapshot.ts');
 
-if (needsNoSnapshot(process.argv.slice(2), process.env) && !startedWithoutSnapshot(process.execArgv, process.env)) {
-  process.execve!(process.execPath, [process.execPath, NO_SNAPSHOT, ...process.execArgv, ...process.argv.slice(1)], isolateProcessEnv(process.env));
+// Also when started with the flag but without the arena setting: glibc reads it only at start.
+const snapshotOff = startedWithoutSnapshot(process.execArgv, process.env);
+if (needsNoSnapshot(process.argv.slice(2), process.env) && (!snapshotOff || process.env.MALLOC_ARENA_MAX === undefined)) {
+  const flags = snapshotOff ? process.execArgv : [NO_SNAPSHOT, ...process.execArgv];
+  process.execve!(process.execPath, [process.execPath, ...flags, ...process.argv.slice(1)], isolateProcessEnv(process.env));
 }
 enableCompileCache();
 await import('./cli/run.ts');

@@ -9,6 +9,8 @@ import { announcedUrl } from '../../src/cli/listening.ts';
 import { BIN, run, Sandbox, type CliResult } from './helpers.ts';
 import { spawn } from 'node:child_process';
 
+const ROOT = new URL('../..', import.meta.url).pathname;
+
 /** bin/edgewhisk, as a user runs it. */
 function cli(...args: string[]): Promise<CliResult> {
   return run(args);
@@ -165,6 +167,24 @@ describe('edgewhisk serve', () => {
       expect(await Promise.all([workers.stop(), inProcess.stop()])).toEqual([0, 0]);
     } finally {
       for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--isolate-workers 0 started with --no-node-snapshot already still restarts once for its malloc arena (same pid)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'edgewhisk-serve-'));
+    const env = { ...process.env };
+    delete env.MALLOC_ARENA_MAX;
+    const child = spawn(process.execPath, ['--no-node-snapshot', 'src/cli.ts', 'serve', '--port', '0', '--data-dir', dir, '--isolate-workers', '0'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await announcedUrl(child, 20_000);
+      expect(readFileSync(`/proc/${child.pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=1');
+      expect(readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0').filter((arg) => arg === '--no-node-snapshot')).toHaveLength(1);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
