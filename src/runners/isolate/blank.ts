@@ -177,7 +177,7 @@ function blankMaker(): ivm.Reference<MakeFn> {
 }
 
 /** The same as makeBlankIsolate, made by the maker on isolated-vm's threads. */
-export async function makeBlankIsolateOffLoop(memoryMb: number): Promise<BlankIsolate> {
+async function makeBlankIsolateOffLoop(memoryMb: number): Promise<BlankIsolate> {
   const made = (await blankMaker().apply(undefined, [memoryMb, RUNTIME_SOURCE, RUNTIME_FILENAME, runtimeCache], { result: { promise: true } })) as ivm.Reference<unknown[]>;
   const part = <T>(index: number): T => made.getSync(index) as unknown as T;
   const isolate = part<ivm.Isolate>(0);

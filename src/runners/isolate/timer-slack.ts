@@ -5,8 +5,9 @@
  * applySync). Its timer thread sleeps until the earliest deadline in its queue, and a call that
  * finishes in time only marks its timer dead: the thread still wakes at that timer's deadline to
  * drop it. With one call every 50 µs (one connection) that is one wake of that thread per call,
- * each a context switch on the core the process shares with the server — measured driving a worker
- * process alone (bench/.tmp/workerdrive.ts): 0.43 switches and 6–7 µs of that thread's CPU per call.
+ * each a context switch on the core the process shares with the server. Measured driving a worker
+ * process alone, as suite "worker" (bench/worker.ts) does: 0.43 switches and 6–7 µs of that
+ * thread's CPU per call.
  *
  * A thread inherits its timer slack from the thread that creates it, and isolated-vm creates its
  * timer threads from the thread that makes the call: this process's main thread. With 1 ms of slack
