@@ -51,8 +51,6 @@ export async function serve(argv: string[]): Promise<void> {
     throw error;
   }
   const server = await startServer(config);
-  console.log(listeningLine(VERSION, server.url, config.dataDir));
-  if (config.allowWellKnownKeys) console.log('accepting the well-known guest and whisk.system keys');
   let closing = false;
   const shutdown = (signal: string): void => {
     if (closing) return;
@@ -66,8 +64,13 @@ export async function serve(argv: string[]): Promise<void> {
       },
     );
   };
+  // Before the line that announces the server: whoever waits for it may stop the server at once,
+  // and a signal that came before its handler would end the process without a clean shutdown
+  // (seen in a test that sent SIGTERM as soon as it read the line: exit by the signal, not 0).
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  console.log(listeningLine(VERSION, server.url, config.dataDir));
+  if (config.allowWellKnownKeys) console.log('accepting the well-known guest and whisk.system keys');
 }
 
 /** The data directory: --data-dir, else EDGEWHISK_DATA_DIR, else the server's default. */
