@@ -102,13 +102,12 @@ interface LoadCommand {
   parse(stdout: string, stderr: string): LoadResult;
 }
 
-/** Drives `connections` concurrent connections for SECONDS against url. */
 /**
  * Brings a server to its steady state before its measured runs: `options`' load for WARM_SECONDS,
  * not measured, then SETTLE_MS with no request. Every server gets the same (the ceiling, the
  * peers, the floor, edgewhisk), so the figures compare servers as they run for hours, not in their
- * first seconds. What the first seconds held, measured (bench/.tmp/curve.ts, 3-second runs back to
- * back at 1 connection on a fresh server): edgewhisk's rate rose from 3.5–4.0k req/s in the first 6 s
+ * first seconds. What the first seconds held, measured (3-second runs back to back at 1 connection
+ * on a fresh server, a scratch script not kept): edgewhisk's rate rose from 3.5–4.0k req/s in the first 6 s
  * to 4.2–5.4k after, the floor's stayed at 5.2–6.9k — V8 still optimizing the server's code (about
  * 150 functions in the first 10 s, --trace-opt), and edgewhisk's spare worker process starting 5 s
  * into a load that never pauses (0.15–0.3 s of the server's core, supervisor.ts SPARE_MAX_WAIT_MS).
@@ -121,6 +120,7 @@ export async function warmLoad(options: LoadOptions): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
 }
 
+/** Drives `connections` concurrent connections for `seconds` (SECONDS) against url. */
 export function load(options: LoadOptions): LoadResult {
   const { cmd, argv, parse } = loadCommand(options);
   const run = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20 });

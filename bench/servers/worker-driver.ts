@@ -14,7 +14,8 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { DEFAULT_LIMITS } from '../../src/openwhisk/limits.ts';
+import { DEFAULT_LIMITS, SYSTEM_LIMITS } from '../../src/openwhisk/limits.ts';
+import { isolateInput } from '../../src/runners/isolate/outcome.ts';
 import { Channel } from '../../src/runners/workers/channel.ts';
 import type { WorkerOptions } from '../../src/runners/workers/protocol.ts';
 import { HELLO } from '../hello.ts';
@@ -36,7 +37,6 @@ const ENV = {
   __OW_DEADLINE: String(Date.now() + 60_000),
   __OW_API_HOST: 'http://127.0.0.1:3233',
 };
-const INPUT = JSON.stringify({ p: PARAMS, e: ENV, logLimit: DEFAULT_LIMITS.logs * 1048576, resultLimit: 1048576 });
 
 interface Driven {
   pid: number;
@@ -61,6 +61,8 @@ async function driveWorker(): Promise<Driven> {
     env: { MALLOC_ARENA_MAX: '1', ...process.env, EDGEWHISK_WORKER: JSON.stringify(options) },
   });
   const action = { key: 'guest/hello@1', kind: 'nodejs:24', code: HELLO, binary: false, main: 'main', limits: DEFAULT_LIMITS };
+  // The isolate input exactly as the server builds it.
+  const input = isolateInput({ action, params: PARAMS, env: ENV, maxResultBytes: SYSTEM_LIMITS.maxResultSize });
   let left = 0;
   let done = (): void => {};
   let ready = (): void => {};
@@ -81,7 +83,7 @@ async function driveWorker(): Promise<Driven> {
       left = count;
       done = whenDone;
       for (let i = 0; i < count; i++) {
-        channel.send(known ? { t: 'run', id: ++id, key: action.key } : { t: 'run', id: ++id, key: action.key, action }, INPUT);
+        channel.send(known ? { t: 'run', id: ++id, key: action.key } : { t: 'run', id: ++id, key: action.key, action }, input);
         known = true;
       }
       channel.flush();

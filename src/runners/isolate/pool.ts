@@ -190,7 +190,7 @@ export class IsolatePool implements Runner {
 
   /** An action was deployed: a blank isolate is made now for its first call if none is ready (Runner.prepare). */
   prepare(): void {
-    if (!this.closed) this.blanks.prepare();
+    this.blanks.prepare(); // a closed stock makes nothing (the pool closes it as it closes)
   }
 
   stats(): IsolatePoolStats {
