@@ -4,27 +4,12 @@
  * (src/runners/workers/entry.ts), started as the supervisor starts it plus --trace-opt, driven
  * over the real channel; V8's --trace-opt lines on its stdout say what it optimized.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import type { Duplex } from 'node:stream';
-import { fileURLToPath } from 'node:url';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS } from '../../src/openwhisk/limits.ts';
-import { isolateInput } from '../../src/runners/isolate/outcome.ts';
-import { Channel } from '../../src/runners/workers/channel.ts';
-import { HOLD_COMPILERS, WORKER_ENV, type FromWorker, type ToWorker, type WorkerOptions } from '../../src/runners/workers/protocol.ts';
+import type { ToWorker, WorkerOptions } from '../../src/runners/workers/protocol.ts';
 import type { RunnableAction } from '../../src/runners/runner.ts';
+import { callWorker as call, ECHO_ACTION as action, endWorker, startWorker as start, type DrivenWorker } from '../helpers/isolate-worker.ts';
 import { optimizations } from '../helpers/v8.ts';
-
-const ENTRY = fileURLToPath(new URL('../../src/runners/workers/entry.ts', import.meta.url));
-
-interface Worker {
-  child: ChildProcess;
-  channel: Channel;
-  stdout: () => string;
-  next: (t: FromWorker['t']) => Promise<FromWorker>;
-  /** A message's payload (an output's text). */
-  payloadOf: (message: FromWorker) => string | undefined;
-}
 
 let running: ChildProcess | undefined;
 afterEach(() => {
@@ -32,56 +17,16 @@ afterEach(() => {
   running = undefined;
 });
 
-/** `launch`: a command the worker runs under (taskset), and flags of its own. */
-function startWorker(options: Partial<WorkerOptions>, launch: { prefix?: string[]; flags?: string[] } = {}): Worker {
-  const settings: WorkerOptions = {
-    memoryBudgetMb: 256,
-    idleProcesses: 0,
-    maxInstancesPerAction: 1,
-    fastSliceMs: 50,
-    egress: { deny: [], maxResponseBytes: 1_048_576 },
-    api: false,
-    compilersHeld: true,
-    ...options,
-  };
-  const flags = settings.compilersHeld ? HOLD_COMPILERS : [];
-  const argv = [...(launch.prefix ?? []), process.execPath, '--no-node-snapshot', '--trace-opt', ...flags, ...(launch.flags ?? []), ENTRY];
-  const child = spawn(argv[0]!, argv.slice(1), {
-    stdio: ['ignore', 'pipe', 'inherit', 'pipe'],
-    env: { ...process.env, NODE_OPTIONS: '', [WORKER_ENV]: JSON.stringify(settings) },
-  });
-  running = child;
-  let stdout = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const waiting: { t: string; resolve: (message: FromWorker) => void }[] = [];
-  const payloads = new WeakMap<FromWorker, string>();
-  const channel = new Channel(child.stdio[3] as unknown as Duplex, (message, payload) => {
-    const m = message as FromWorker;
-    if (payload !== undefined) payloads.set(m, payload);
-    const i = waiting.findIndex((w) => w.t === m.t);
-    if (i >= 0) waiting.splice(i, 1)[0]!.resolve(m);
-  }, () => undefined);
-  const next = (t: FromWorker['t']): Promise<FromWorker> => new Promise((resolve) => waiting.push({ t, resolve }));
-  return { child, channel, stdout: () => stdout, next, payloadOf: (message) => payloads.get(message) };
+/** A worker that prints what V8 optimizes (--trace-opt), killed after the test if still running. */
+function startWorker(options: Partial<WorkerOptions>, launch: { prefix?: string[]; flags?: string[] } = {}): DrivenWorker {
+  const worker = start(options, { ...launch, flags: ['--trace-opt', ...(launch.flags ?? [])] });
+  running = worker.child;
+  return worker;
 }
 
-const action: RunnableAction = { key: 'guest/hot@0.0.1#1', kind: 'nodejs:default', code: 'function main(p) { return { n: p.n } }', binary: false, main: 'main', limits: DEFAULT_LIMITS };
-
-/** Runs `runnable` with `params` as call `n`; its result. */
-async function call(worker: Worker, n: number, runnable = action, params: Record<string, unknown> = { n }): Promise<unknown> {
-  const message: ToWorker = { t: 'run', id: n, key: runnable.key, action: runnable };
-  const answer = worker.next('output');
-  worker.channel.send(message, isolateInput({ action: runnable, params, env: {}, maxResultBytes: 1_048_576 }));
-  const output = await answer;
-  expect(output).toMatchObject({ t: 'output', id: n });
-  return (JSON.parse(worker.payloadOf(output)!) as { r: unknown }).r;
-}
-
-/** Ends the worker (the server's end closes) and gives what V8 printed: complete once it has exited. */
-async function finish(worker: Worker): Promise<string[]> {
-  const exited = new Promise((resolve) => worker.child.once('exit', resolve));
-  worker.channel.close();
-  await exited;
+/** Ends the worker and gives what V8 printed: complete once it has exited. */
+async function finish(worker: DrivenWorker): Promise<string[]> {
+  await endWorker(worker);
   return optimizations(worker.stdout());
 }
 

@@ -12,7 +12,7 @@ import { runInNewContext } from 'node:vm';
 import { Egress } from '../../egress/fetch.ts';
 import type { ApiAnswer, ApiCall } from '../isolate/api.ts';
 import type { CallContext } from '../isolate/instance.ts';
-import { IsolatePool } from '../isolate/pool.ts';
+import { IsolatePool, type IsolatePoolStats } from '../isolate/pool.ts';
 import type { RunnableAction } from '../runner.ts';
 import { Channel } from './channel.ts';
 import { COMPILERS_RESIDENT_MB, RELEASE_COMPILERS, WORKER_ENV, type FromWorker, type ToWorker, type WorkerOptions } from './protocol.ts';
@@ -26,6 +26,8 @@ const apiCalls = new Map<number, { resolve: (answer: ApiAnswer) => void; reject:
 let nextApiCall = 1;
 let tainted = false;
 let statsDue = false;
+/** The stats the server has last been sent: a batch carries them again only when they changed. */
+let statsSent: IsolatePoolStats | undefined;
 let closing = false;
 
 const channel = new Channel(new Socket({ fd: 3, readable: true, writable: true }), (message, payload) => onMessage(message as ToWorker, payload), () => process.exit(1));
@@ -84,11 +86,29 @@ const pool = new IsolatePool({
     : {}),
 });
 
+/**
+ * The pool's stats, for the server's /metrics, when they differ from those it has. In steady
+ * state they do not change from call to call (heaps are measured every 256 calls, the resident
+ * size at cold starts), and a stats message on every write cost this process about 1 µs a call
+ * at one call per write (bench/servers/worker-driver.ts), and the server its parse.
+ */
+function changedStats(): FromWorker | undefined {
+  const stats = pool.stats();
+  if (statsSent !== undefined && sameStats(stats, statsSent)) return undefined;
+  statsSent = stats;
+  return { t: 'stats', stats };
+}
+
+function sameStats(a: IsolatePoolStats, b: IsolatePoolStats): boolean {
+  for (const key of Object.keys(a) as (keyof IsolatePoolStats)[]) if (a[key] !== b[key]) return false;
+  return true;
+}
+
 channel.beforeFlush = () => {
   tainted = false;
   if (!statsDue) return undefined;
   statsDue = false;
-  return { t: 'stats', stats: pool.stats() } satisfies FromWorker;
+  return changedStats();
 };
 
 /**
@@ -166,7 +186,9 @@ function onMessage(message: ToWorker, payload: string | undefined): void {
     case 'invalidate':
       pool.invalidate(message.prefix);
       for (const key of actions.keys()) if (key.startsWith(message.prefix)) actions.delete(key);
-      return send({ t: 'stats', stats: pool.stats() });
+      statsDue = false;
+      const stats = changedStats();
+      return stats === undefined ? undefined : send(stats);
     case 'api': {
       const waiter = apiCalls.get(message.id);
       apiCalls.delete(message.id);
