@@ -21,6 +21,7 @@ import { BlankIsolates } from './blank.ts';
 import { IsolateInstance, type CallContext, type CallOutcome, type InstanceHost } from './instance.ts';
 import { developerError, isolateInput, resultOf, withInit, type RunOutcome } from './outcome.ts';
 import { ExecutionPaths } from './paths.ts';
+import { Recency } from './recency.ts';
 import { coalesceTimerWakes } from './timer-slack.ts';
 
 export interface IsolatePoolOptions {
@@ -92,7 +93,7 @@ export class IsolatePool implements Runner {
   /** Instances per action key. */
   private readonly byAction = new Map<string, IsolateInstance[]>();
   /** All live instances, least recently used first (a Set keeps insertion order). */
-  private readonly lru = new Set<IsolateInstance>();
+  private readonly lru = new Recency<IsolateInstance>();
   /** Instances of replaced action versions, finishing their running calls. */
   private readonly retired = new Set<IsolateInstance>();
   private readonly paths = new ExecutionPaths();
@@ -259,7 +260,7 @@ export class IsolatePool implements Runner {
     created.heapMb = this.freshHeapMb;
     this.coldStarts++;
     instances.push(created);
-    this.lru.add(created);
+    this.lru.use(created);
     this.enforceBudget(created);
     return created;
   }
@@ -323,9 +324,7 @@ export class IsolatePool implements Runner {
   }
 
   private touch(instance: IsolateInstance): IsolateInstance {
-    this.lru.delete(instance);
-    this.lru.add(instance);
-    return instance;
+    return this.lru.use(instance);
   }
 
   private afterCall(instance: IsolateInstance, outcome: CallOutcome): void {
