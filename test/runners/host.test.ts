@@ -103,25 +103,51 @@ describe('HostBroker', () => {
     return { host, delivered };
   }
 
+  /** A timer request as the isolate batches it (prelude.js timerRequest). */
+  const set = (scope: number | string, id: number | string, delay: number | string, repeat = false, at: number | string = Date.now()): string =>
+    `t,${scope},${id},${delay},${repeat ? 1 : 0},${at};`;
+
   it('fires timers of the open scope and drops requests of any other scope', async () => {
     const { host, delivered } = broker();
     host.begin(7, { apiKey: undefined, env: {} });
-    host.request('timer', 7, 1, 5, false);
-    host.request('timer', 6, 2, 5, false);
-    host.request('timer', '7', 3, 5, false);
-    host.request('timer', 7, -1, 5, false);
-    host.request('timer', 7, 1.5, 5, false);
-    host.request('timer', 7, Number.MAX_VALUE, 5, false);
+    host.request('timers', 7, 0, set(7, 1, 5) + set(6, 2, 5) + set('seven', 3, 5) + set(7, -1, 5) + set(7, 1.5, 5) + set(7, Number.MAX_VALUE, 5) + 'x,7,4,5,0,0;t,7;;,,,', 0);
+    host.request('timer', 7, 5, 5, false); // single timer requests are no longer taken
+    host.request('timers', 7, 0, { text: set(7, 6, 5) }, 0);
+    host.request('timers', 7, 0, set(7, 7, 5).repeat(1) + ' '.repeat(200 * 1024), 0);
     host.request('rm -rf', 7, 4, 0, 0);
     await sleep(40);
     expect(delivered.map((d) => d.id)).toEqual([1]);
   });
 
+  it('clears a timer in the same batch or a later one, and re-arms one set again', async () => {
+    const { host, delivered } = broker();
+    host.begin(1, { apiKey: undefined, env: {} });
+    host.request('timers', 1, 0, `${set(1, 1, 5)}c,1,1;${set(1, 2, 30)}${set(1, 3, 5)}`, 0);
+    host.request('timers', 1, 0, `c,1,2;${set(1, 3, 60)}`, 0);
+    await sleep(30);
+    expect(delivered.map((d) => d.id)).toEqual([]);
+    await sleep(60);
+    expect(delivered.map((d) => d.id)).toEqual([3]);
+    host.end();
+  });
+
+  it('runs a delay from when the isolate asked, not from when the batch arrived', async () => {
+    const { host, delivered } = broker();
+    host.begin(1, { apiKey: undefined, env: {} });
+    const asked = Date.now() - 150;
+    host.request('timers', 1, 0, set(1, 1, 200, false, asked) + set(1, 2, 100, false, asked) + set(1, 3, 200, false, Date.now() + 60_000) + set(1, 4, 200, false, 'then'), 0);
+    await sleep(90);
+    // 1 was due 50 ms after arriving, 2 was overdue (at once); 3 and 4 give no usable time: their whole delay.
+    expect(delivered.map((d) => d.id)).toEqual([2, 1]);
+    await sleep(170);
+    expect(delivered.map((d) => d.id).sort()).toEqual([1, 2, 3, 4]);
+    host.end();
+  });
+
   it('ending the scope cancels its timers and fetches; nothing is delivered afterwards', async () => {
     const { host, delivered } = broker();
     host.begin(1, { apiKey: undefined, env: {} });
-    host.request('timer', 1, 1, 1000, false);
-    host.request('timer', 1, 2, 1, true);
+    host.request('timers', 1, 0, set(1, 1, 1000) + set(1, 2, 1, true), 0);
     host.request('fetch', 1, 3, { url: `${base}/hang`, method: 'GET', headers: [], redirect: 'follow' }, null);
     // In flight: the request reached the server (the first fetch also loads undici).
     while (!arrived.includes('hang')) await sleep(5);
@@ -138,7 +164,7 @@ describe('HostBroker', () => {
   it('clamps odd timer delays as Node does', async () => {
     const { host, delivered } = broker();
     host.begin(1, { apiKey: undefined, env: {} });
-    for (const [id, delay] of [[1, -5], [2, Number.NaN], [3, Infinity], [4, 'soon'], [5, 2 ** 40]] as const) host.request('timer', 1, id, delay, false);
+    host.request('timers', 1, 0, ([[1, -5], [2, Number.NaN], [3, Infinity], [4, 'soon'], [5, 2 ** 40]] as const).map(([id, delay]) => set(1, id, delay)).join(''), 0);
     await sleep(30);
     expect(delivered.map((d) => d.id).sort()).toEqual([1, 2, 3, 4, 5]);
     host.end();

@@ -45,6 +45,8 @@ export const LIMITS = {
 } as const;
 
 const TIMEOUT_MAX = 2 ** 31 - 1;
+/** A batch of timer requests is at most 1024 of them (prelude.js TIMER_BATCH), each well under 100 characters. */
+const MAX_TIMER_BATCH_CHARS = 1024 * 100;
 const METHOD = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,32}$/;
 const API_METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE']);
 const NO_API = 'This activation may not call the OpenWhisk API as its caller: the action is not annotated provide-api-key and was invoked from another namespace. Pass { api_key } to openwhisk() to use a key of your own.';
@@ -98,12 +100,11 @@ export class HostBroker {
 
   /** The `ignored` callback's body: (op, scope, id, a, b) from the isolate, all untrusted. */
   request(op: unknown, scope: unknown, id: unknown, a: unknown, b: unknown): void {
+    // A batch names the scope of each of its requests.
+    if (op === 'timers') return this.timerBatch(a);
     if (!this.open || scope !== this.scope) return;
     if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) return;
     switch (op) {
-      case 'timer':
-        this.timer(id, a, b);
-        return;
       case 'clear':
         this.cancel(id);
         return;
@@ -130,18 +131,39 @@ export class HostBroker {
     });
   }
 
-  private timer(id: number, delay: unknown, repeat: unknown): void {
+  /**
+   * Timer requests as the isolate batches them (prelude.js timerRequest): `t,scope,id,delay,repeat,at;`
+   * sets or re-arms a timer asked for at `at` (epoch ms), `c,scope,id;` clears one. Each is taken
+   * only for the open scope, like any request.
+   */
+  private timerBatch(text: unknown): void {
+    if (typeof text !== 'string' || text.length > MAX_TIMER_BATCH_CHARS) return;
+    for (let start = 0; start < text.length; ) {
+      let end = text.indexOf(';', start);
+      if (end < 0) end = text.length;
+      const [kind, scope, id, delay, repeat, at] = text.slice(start, end).split(',');
+      start = end + 1;
+      const opId = Number(id);
+      if (!this.open || Number(scope) !== this.scope || !Number.isSafeInteger(opId) || opId <= 0) continue;
+      if (kind === 'c') this.cancel(opId);
+      else if (kind === 't') this.timer(opId, Number(delay), repeat === '1', Number(at));
+    }
+  }
+
+  /** `requestedAt`: when the isolate asked (epoch ms); the first wait is the delay less the time since. */
+  private timer(id: number, delay: number, repeat: boolean, requestedAt: number): void {
     const existing = this.timers.get(id);
     if (existing) clearTimeout(existing.handle);
     else if (this.timers.size >= LIMITS.timers) return;
-    let ms = typeof delay === 'number' ? delay : 1;
-    if (!(ms >= 0 && ms <= TIMEOUT_MAX)) ms = 1;
-    const timer: Timer = { handle: undefined as unknown as NodeJS.Timeout, delay: ms, repeat: repeat === true };
-    this.arm(id, timer, this.scope);
+    const ms = delay >= 0 && delay <= TIMEOUT_MAX ? delay : 1;
+    const timer: Timer = { handle: undefined as unknown as NodeJS.Timeout, delay: ms, repeat };
+    // A request time not in the past (or not a number) counts as now.
+    const since = Date.now() - requestedAt;
+    this.arm(id, timer, this.scope, since > 0 ? Math.max(0, ms - since) : ms);
     this.timers.set(id, timer);
   }
 
-  private arm(id: number, timer: Timer, scope: number): void {
+  private arm(id: number, timer: Timer, scope: number, wait = timer.delay): void {
     timer.handle = setTimeout(() => {
       if (!this.live(scope) || this.timers.get(id) !== timer) return;
       if (!timer.repeat) this.timers.delete(id);
@@ -152,7 +174,7 @@ export class HostBroker {
           if (this.live(scope) && this.timers.get(id) === timer) this.arm(id, timer, scope);
         });
       }
-    }, timer.delay);
+    }, wait);
   }
 
   private cancel(id: number): void {
