@@ -199,6 +199,26 @@ describe('web platform globals', () => {
     });
   });
 
+  it('refuses UTF-8 conversions past the host codec’s 64 MiB in the isolate, with the host’s messages', async () => {
+    const code = `function main() {
+      // An error the host threw has isolated-vm's boundary in its stack: these never crossed it.
+      const refusal = (f) => { try { f(); return 'ok' } catch (e) { return e.name + ': ' + e.message + (e.stack.includes('isolated-vm boundary') ? ' (host)' : ' (isolate)') } };
+      const bytes = new Uint8Array(64 * 1048576 + 1);
+      return {
+        decode: refusal(() => new TextDecoder().decode(bytes)),
+        buffer: refusal(() => Buffer.from(bytes.buffer).toString('utf8')),
+        encode: refusal(() => new TextEncoder().encode('a'.repeat(64 * 1048576 + 1))),
+        atTheLimit: new TextDecoder().decode(bytes.subarray(1)).length,
+      };
+    }`;
+    expect(await result(code)).toEqual({
+      decode: 'RangeError: data is larger than 67108864 bytes (isolate)',
+      buffer: 'RangeError: data is larger than 67108864 bytes (isolate)',
+      encode: 'RangeError: text is longer than 67108864 characters (isolate)',
+      atTheLimit: 64 * 1048576,
+    });
+  }, 30_000);
+
   it('structuredClone copies deep structures and refuses functions', async () => {
     const code = `function main() {
       const source = { d: new Date(5), m: new Map([['k', { n: 1 }]]), s: new Set([1]), u: new Uint8Array([1, 2]), re: /x/gi };
