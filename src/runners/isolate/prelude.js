@@ -356,7 +356,7 @@ function installPrelude(global, libraries) {
   // when it was asked for, so the delay runs from then, as in Node, not from when the text left),
   // `c,scope,id;` to clear — once the isolate's current run has ended (a microtask), or every
   // TIMER_BATCH of them. One crossing each made a loop of 10,000 setTimeout calls block a worker's
-  // event loop for 70-170 ms, half of it the crossings, delaying every other action it served.
+  // event loop for 29-165 ms, half of it the crossings, delaying every other action it served.
   const TIMER_BATCH = 1024;
   let timerText = '';
   let timerCount = 0;
