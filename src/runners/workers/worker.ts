@@ -183,12 +183,14 @@ function onMessage(message: ToWorker, payload: string | undefined): void {
     }
     case 'prepare':
       return pool.prepare();
-    case 'invalidate':
+    case 'invalidate': {
       pool.invalidate(message.prefix);
       for (const key of actions.keys()) if (key.startsWith(message.prefix)) actions.delete(key);
       statsDue = false;
       const stats = changedStats();
-      return stats === undefined ? undefined : send(stats);
+      if (stats !== undefined) send(stats);
+      return;
+    }
     case 'api': {
       const waiter = apiCalls.get(message.id);
       apiCalls.delete(message.id);
